@@ -1,0 +1,236 @@
+"""Plumbing shared by every app: accounts, the audit log, the inbox and the reminder log.
+
+Nothing here imports a domain app; objects of any app are referred to through
+content types.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class User(AbstractUser):
+    """An account. Members' accounts are created by officers (no open sign-up)."""
+
+    staff_no = models.CharField(
+        _("staff number"),
+        max_length=32,
+        blank=True,
+        null=True,
+        unique=True,
+        help_text=_("工号: members may log in with it instead of the username."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Language of e-mails and documents sent to this user."),
+    )
+
+    objects = UserManager()
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["username"]
+        swappable = "AUTH_USER_MODEL"
+
+    def __str__(self):
+        full = f"{self.last_name}{self.first_name}".strip()
+        return f"{full}（{self.username}）" if full else self.username
+
+    @property
+    def display_name(self):
+        return f"{self.last_name}{self.first_name}".strip() or self.username
+
+    def save(self, *args, **kwargs):
+        if self.staff_no == "":
+            self.staff_no = None  # unique, yet many users have none
+        super().save(*args, **kwargs)
+
+
+def _hash_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+class ActivationCodeQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(used_at__isnull=True, expires_at__gt=timezone.now())
+
+    def for_code(self, code: str):
+        return self.usable().filter(code_hash=_hash_code(code))
+
+
+class ActivationCode(models.Model):
+    """A one-time code (also sent as a link) with which a member sets a first password.
+
+    Only the hash is stored: a leaked database does not let anyone activate accounts.
+    """
+
+    ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out over the phone
+    LENGTH = 10
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="activation_codes", verbose_name=_("user")
+    )
+    code_hash = models.CharField(_("code hash"), max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    objects = ActivationCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("activation code")
+        verbose_name_plural = _("activation codes")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return str(self.user)
+
+    @classmethod
+    def new_code(cls) -> str:
+        return "".join(secrets.choice(cls.ALPHABET) for _ in range(cls.LENGTH))
+
+    @staticmethod
+    def hash(code: str) -> str:
+        return _hash_code(code)
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionDenied("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionDenied("The audit log is append-only.")
+
+    def for_object(self, obj):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
+        )
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, and when. Append-only: never updated or deleted.
+
+    ``object_repr`` keeps a readable name even after the object is gone. Personal
+    data (ID numbers, phone numbers) never goes into ``data``.
+    """
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+        editable=False,
+    )
+    action = models.CharField(_("what"), max_length=100, db_index=True, editable=False)
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("object type"), editable=False
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, editable=False)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True, editable=False)
+    data = models.JSONField(_("details"), default=dict, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="union_site_audit_object_idx")]
+
+    def __str__(self):
+        return f"{self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionDenied("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied("The audit log is append-only.")
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """One message in a user's in-app inbox (an e-mail copy is sent too)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("kind"), max_length=100, blank=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="union_site_notification_unread"
+            )
+        ]
+
+    def __str__(self):
+        return self.subject
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class Reminder(models.Model):
+    """The reminder log: one row per kind × object × due date, so each reminder is sent once."""
+
+    kind = models.CharField(_("kind"), max_length=100)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, verbose_name=_("object type"))
+    object_id = models.CharField(_("object id"), max_length=64)
+    target = GenericForeignKey("content_type", "object_id")
+    due_on = models.DateField(_("due on"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminder log")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "due_on"], name="union_site_reminder_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.due_on}"
