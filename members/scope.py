@@ -14,7 +14,7 @@ def scope_paths(user) -> list[str]:
     if not user.is_authenticated:
         return []
     if not hasattr(user, "_scope_paths"):
-        from .models import UnitScope
+        from members.models import UnitScope
 
         paths = sorted(UnitScope.objects.filter(user=user, unit__is_active=True).values_list("unit__path", flat=True))
         # drop paths already covered by a shorter one

@@ -1,8 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import views
+from . import card_views, import_views, views
 
 app_name = "members"
 urlpatterns = [
     path("units/<int:pk>/", views.unit_detail, name="unit-detail"),
+    path("", include(views.roster_urlpatterns)),
+    path("import/", include(import_views.urlpatterns)),
+    path("", include(card_views.urlpatterns)),
 ]

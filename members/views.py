@@ -10,3 +10,6 @@ def unit_detail(request, pk):
     unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=pk)
     children = unit.children.order_by("path")
     return render(request, "members/unit_detail.html", {"unit": unit, "children": children})
+
+
+roster_urlpatterns = []  # the roster pages (list, person, lifecycle actions)

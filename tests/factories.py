@@ -1,7 +1,9 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
 
-from members.models import OrgUnit, UnitScope
+from members.models import Committee, Membership, OrgUnit, Person, UnitScope
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -35,3 +37,52 @@ class UnitScopeFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     unit = factory.SubFactory(OrgUnitFactory)
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+        skip_postgeneration_save = True
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    name = factory.Sequence(lambda n: f"张{'伟芳敏静丽强磊军洋勇'[n % 10]}{n}")
+    gender = "M"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    staff_no = factory.Sequence(lambda n: f"T{n:05d}")
+
+    @factory.post_generation
+    def id_number(self, create, extracted, **kwargs):
+        if extracted:
+            self.set_id_number(extracted)
+            if create:
+                self.save()
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    person = factory.SubFactory(PersonFactory)
+    union = factory.LazyAttribute(lambda m: m.person.unit.grassroots or m.person.unit)
+    status = Membership.Status.ACTIVE
+    card_no = factory.Sequence(lambda n: f"C{n:06d}")
+    joined_on = datetime.date(2020, 9, 1)
+
+
+class CommitteeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Committee
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    kind = Committee.Kind.UNION
+    starts_on = datetime.date(2022, 6, 1)
+    term_years = 5
+
+
+def make_id_number(n: int, *, birth="19800101", region="110105", female=False) -> str:
+    """A valid 18-digit ID number, different for each n (tests need many)."""
+    from members.idcard import check_digit
+
+    seq = (n * 2 + (0 if female else 1)) % 1000
+    first17 = f"{region}{birth}{seq:03d}"
+    return first17 + check_digit(first17)

@@ -234,3 +234,49 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.due_on}"
+
+
+class Job(models.Model):
+    """A background job (a large import, a batch of member cards) with progress the page can poll."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    input_file = models.FileField(_("input file"), upload_to="jobs/in/%Y/%m/", blank=True)
+    result_file = models.FileField(_("result file"), upload_to="jobs/out/%Y/%m/", blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == self.State.DONE else (100 * self.progress // self.total if self.total else 0)
+
+    def set_progress(self, done: int, total: int | None = None) -> None:
+        """Write progress with a plain UPDATE, so a long job does not hold a transaction."""
+        fields = {"progress": done, "state": self.State.RUNNING}
+        if total is not None:
+            fields["total"] = total
+        Job.objects.filter(pk=self.pk).update(**fields)
+        for k, v in fields.items():
+            setattr(self, k, v)

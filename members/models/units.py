@@ -19,7 +19,7 @@ class RegionProfile(models.TextChoices):
 class OrgUnitQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Units inside the user's scope: the subtrees of the units they were given (scope.py)."""
-        from .scope import scope_filter
+        from members.scope import scope_filter
 
         return self.filter(scope_filter(user, "path"))
 

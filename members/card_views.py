@@ -1,0 +1,1 @@
+urlpatterns = []  # member cards: sheet PDF, batch job, public verification page

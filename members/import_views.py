@@ -1,0 +1,1 @@
+urlpatterns = []  # roster import: template, upload, preview, confirm, progress
