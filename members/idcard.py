@@ -59,8 +59,6 @@ def parse_id_number(raw) -> IdNumber:
     elif len(value) == 18:
         if not (value[:17].isdigit() and (value[17].isdigit() or value[17] == "X")):
             raise ValueError(_("The ID number may contain only digits and a final X."))
-        if check_digit(value[:17]) != value[17]:
-            raise ValueError(_("The check digit is wrong."))
     else:
         raise ValueError(_("The ID number must have 18 digits (or 15 for an old card)."))
     try:
@@ -69,4 +67,6 @@ def parse_id_number(raw) -> IdNumber:
         raise ValueError(_("The date of birth in the ID number is not a real date.")) from None
     if birth.year < 1900 or birth > datetime.date.today():
         raise ValueError(_("The date of birth in the ID number is out of range."))
+    if check_digit(value[:17]) != value[17]:
+        raise ValueError(_("The check digit is wrong."))
     return IdNumber(value=value, birth_date=birth, gender="M" if int(value[16]) % 2 else "F")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ActivationCode, AuditEvent, Notification, Reminder, User
+from .models import ActivationCode, AuditEvent, Job, Notification, Reminder, User
 
 
 @admin.register(User)
@@ -67,3 +67,12 @@ class ActivationCodeAdmin(ReadOnlyAdmin):
     search_fields = ["user__username", "user__staff_no"]
     list_select_related = ["user", "created_by"]
     exclude = ["code_hash"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "state", "progress", "total", "created_by", "finished_at"]
+    list_filter = ["kind", "state"]
+    search_fields = ["kind", "created_by__username"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["created_at", "finished_at", "progress", "total", "result", "error"]

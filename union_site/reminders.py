@@ -20,7 +20,9 @@ def claim_reminder(kind: str, obj, due_on: datetime.date) -> Reminder | None:
 
 
 @transaction.atomic
-def send_reminder_once(kind: str, obj, due_on: datetime.date, recipients, *, subject: str, body: str = "", url=""):
+def send_reminder_once(
+    kind: str, obj, due_on: datetime.date, recipients, *, subject: str, body: str = "", url="", email=True
+):
     """Claim the reminder and notify the recipients in the same transaction.
 
     Returns True when this call sent it, False when it had been sent before.
@@ -28,7 +30,7 @@ def send_reminder_once(kind: str, obj, due_on: datetime.date, recipients, *, sub
     reminder = claim_reminder(kind, obj, due_on)
     if reminder is None:
         return False
-    notes = notify(recipients, subject=subject, body=body, url=url, kind=kind)
+    notes = notify(recipients, subject=subject, body=body, url=url, kind=kind, email=email)
     reminder.recipients = len(notes)
     reminder.save(update_fields=["recipients"])
     return True
