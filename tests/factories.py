@@ -86,3 +86,53 @@ def make_id_number(n: int, *, birth="19800101", region="110105", female=False) -
     seq = (n * 2 + (0 if female else 1)) % 1000
     first17 = f"{region}{birth}{seq:03d}"
     return first17 + check_digit(first17)
+
+
+class BodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "congress.Body"
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    kind = "teacher_congress"
+    name = factory.LazyAttribute(lambda b: f"{b.unit.name}教职工代表大会")
+
+
+class TermFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "congress.Term"
+
+    body = factory.SubFactory(BodyFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    starts_on = datetime.date(2024, 9, 1)
+    years = 5
+
+
+class RepresentativeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "congress.Representative"
+
+    term = factory.SubFactory(TermFactory)
+    person = factory.SubFactory(PersonFactory, unit=factory.SelfAttribute("..term.body.unit"))
+    kind = "formal"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "congress.Session"
+
+    term = factory.SubFactory(TermFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"第{n + 1}次会议")
+    starts_on = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=20))
+    ends_on = factory.LazyAttribute(lambda s: s.starts_on)
+    proposals_open_on = factory.LazyAttribute(lambda s: s.starts_on - datetime.timedelta(days=30))
+    proposals_close_on = factory.LazyAttribute(lambda s: s.starts_on - datetime.timedelta(days=15))
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "congress.Department"
+
+    unit = factory.SubFactory(OrgUnitFactory)
+    name = factory.Sequence(lambda n: f"部门{n}")
+    head_name = "赵主任"

@@ -1,0 +1,1 @@
+urlpatterns = []  # bodies, terms, representatives, delegations, composition checks

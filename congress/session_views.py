@@ -1,0 +1,1 @@
+urlpatterns = []  # sessions: agenda, documents, sign-in, quorum, joint meetings, resolutions
