@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "members.tasks.sweep_term_expiry",
         "schedule": crontab(hour=6, minute=0),
     },
+    "congress.sweep_congress_reminders": {
+        "task": "congress.tasks.sweep_congress_reminders",
+        "schedule": crontab(hour=6, minute=10),
+    },
 }
 
 # Mail: the console by default; smtp+tls://user:pass@host:587 in production.
