@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import card_views, import_views, views
+from . import card_views, committee_views, import_views, views
 
 app_name = "members"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include(views.roster_urlpatterns)),
     path("import/", include(import_views.urlpatterns)),
     path("", include(card_views.urlpatterns)),
+    path("", include(committee_views.urlpatterns)),
 ]

@@ -6,6 +6,7 @@ to a SQLite file and ``REDIS_URL`` may be unset, in which case Celery tasks run
 eagerly in-process and the cache is local memory.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.FileAwareEnv()
-env.read_env(BASE_DIR / ".env")  # variables already in the environment win
+env.read_env(os.environ.get("ENV_FILE", BASE_DIR / ".env"))  # variables already in the environment win
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY")  # no default: start-up fails loudly without one
