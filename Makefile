@@ -51,17 +51,17 @@ lint: venv
 	$(VENV)/bin/ruff check .
 
 migrations-check: venv
-	SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=union_site.settings_test $(PY) manage.py makemigrations --check --dry-run
 
 messages: venv
-	SECRET_KEY=messages $(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+	DJANGO_SETTINGS_MODULE=union_site.settings_test $(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete \
 		--ignore=.venv --ignore=benchmarks --ignore=tests
-	SECRET_KEY=messages $(PY) manage.py makemessages -d djangojs -l zh_Hans --no-location --no-obsolete \
+	DJANGO_SETTINGS_MODULE=union_site.settings_test $(PY) manage.py makemessages -d djangojs -l zh_Hans --no-location --no-obsolete \
 		--ignore=.venv --ignore=staticfiles --ignore=benchmarks --ignore=tests
 	$(MAKE) compilemessages
 
 compilemessages: venv
-	SECRET_KEY=messages $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
+	DJANGO_SETTINGS_MODULE=union_site.settings_test $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 # The committed .mo must say what the .po says (CI runs this).
 messages-check: venv

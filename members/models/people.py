@@ -85,7 +85,7 @@ class Person(models.Model):
     post = models.CharField(_("post"), max_length=100, blank=True)
     category = models.CharField(_("staff category"), max_length=20, choices=Category.choices, default=Category.OTHER)
     is_manager = models.BooleanField(
-        _("middle or senior manager"), default=False, help_text=_("Counts towards the 20% cap in congress (K7).")
+        _("middle or senior manager"), default=False, help_text=_("Counts towards the cap on managers in congress (K7).")
     )
     contract_type = models.CharField(
         _("contract type"), max_length=20, choices=ContractType.choices, default=ContractType.REGULAR

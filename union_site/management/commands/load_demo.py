@@ -17,7 +17,7 @@ from members.idcard import check_digit
 from members.models import Committee, Membership, OrgUnit, Person, PostHolding, UnitScope
 from union_site import roles
 
-DEMO_PASSWORD = "union-demo-2026"
+DEMO_PASSWORD = "union-demo-2026"  # noqa: S105 - the published demo password
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国建华志强春梅海燕晓东文博子涵雨轩欣怡浩然思远嘉怡"

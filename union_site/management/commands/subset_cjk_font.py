@@ -6,6 +6,7 @@ rare characters fall back to the system's full face. Re-run after a font update:
     python manage.py subset_cjk_font
 """
 
+import contextlib
 from pathlib import Path
 
 from django.conf import settings
@@ -19,13 +20,11 @@ EXTRA = "，。、；：？！“”‘’（）【】《》〈〉—…·￥％
 
 
 def gb2312_characters() -> str:
-    chars = set(chr(c) for c in range(0x20, 0x7F))
+    chars = {chr(c) for c in range(0x20, 0x7F)}
     for high in range(0xA1, 0xF8):
         for low in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):
                 chars.add(bytes([high, low]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     chars.update(EXTRA)
     chars.update(chr(c) for c in range(0xFF01, 0xFF5F))  # full-width ASCII
     return "".join(sorted(chars))
