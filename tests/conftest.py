@@ -74,3 +74,12 @@ def higher_officer(county_union):
 @pytest.fixture
 def member(school):
     return make_user_with_role(None, username="member", last_name="李", first_name="明")
+
+
+@pytest.fixture
+def english():
+    """Run a test in English, so messages can be matched on their msgids."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

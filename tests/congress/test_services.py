@@ -20,6 +20,8 @@ from ..factories import (
     UserFactory,
 )
 
+pytestmark = pytest.mark.usefixtures("english")
+
 P = Proposal.Status
 
 

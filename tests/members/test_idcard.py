@@ -5,6 +5,8 @@ import pytest
 from members.idcard import check_digit, mask_id_number, normalise_text, parse_id_number
 from union_site import crypto
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_valid_18_digit_number_gives_birth_date_and_gender():
     parsed = parse_id_number("11010519491231002X")
@@ -63,3 +65,10 @@ def test_person_stores_only_the_encrypted_number(db):
     assert person.id_number == "11010519491231002X"
     assert person.birth_date == datetime.date(1949, 12, 31) and person.gender == "F"
     assert type(person).objects.with_id_number("110105491231002").get() == person
+
+
+def test_errors_are_in_chinese_by_default():
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValueError, match="校验位错误"):
+        parse_id_number("110105194912310021")
