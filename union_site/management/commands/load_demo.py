@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from members.idcard import check_digit
 from members.models import Committee, Membership, OrgUnit, Person, PostHolding, UnitScope
@@ -80,6 +81,7 @@ class Command(BaseCommand):
             created_people = self._people(units)
             self._committees(units)
             accounts = self._accounts(units)
+            self._congress(units)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created_people} people added)."))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
@@ -170,6 +172,41 @@ class Command(BaseCommand):
                     unit=union, committee=committee, person=person, post=post, started_on=start,
                     is_full_time=False, source="第一次会员大会选举",
                 )
+
+    def _congress(self, units) -> None:
+        """A teachers' congress for the central school: a term, representatives, departments and an open session."""
+        from congress.models import Body, Department, Representative, Session, Term
+
+        school = units["XJY-CGZX"]
+        body, made = Body.objects.get_or_create(
+            unit=school, kind=Body.Kind.TEACHER_CONGRESS, is_active=True,
+            defaults={"name": "城关中心小学教职工代表大会"},
+        )
+        if not made:
+            return
+        term = Term.objects.create(body=body, number=3, starts_on=datetime.date(2024, 9, 1), years=5)
+        people = list(
+            Person.objects.filter(unit__path__startswith=school.path, memberships__status=Membership.Status.ACTIVE)
+            .order_by("staff_no")[:36]
+        )
+        for i, person in enumerate(people):
+            Representative.objects.create(
+                term=term, person=person, kind=Representative.Kind.FORMAL if i < 33 else Representative.Kind.INVITED,
+                constituency=person.unit.name, is_teacher=person.category == Person.Category.TEACHER,
+                is_manager=person.is_manager, is_female=person.gender == "F", elected_on=term.starts_on,
+            )
+        User = get_user_model()
+        for name, username in [("总务处", "dept"), ("教务处", None), ("办公室", None)]:
+            dept = Department.objects.create(unit=school, name=name, head_name="校长办公室" if name == "办公室" else "")
+            if username:
+                dept.handlers.add(User.objects.get(username=username))
+        today = timezone.localdate()
+        starts = today + datetime.timedelta(days=20)
+        Session.objects.create(
+            term=term, number=1, title="第三届教代会第二次会议", starts_on=starts, ends_on=starts,
+            location="学校报告厅", proposals_open_on=starts - datetime.timedelta(days=30),
+            proposals_close_on=starts - datetime.timedelta(days=15),
+        )
 
     def _accounts(self, units):
         User = get_user_model()
