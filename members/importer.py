@@ -9,17 +9,19 @@ Re-importing the same file changes nothing: rows match existing records by ID nu
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from union_site import crypto
 from union_site.audit import record_audit
+from union_site.bulk import insert_rows
 
-from .idcard import mask_id_number, normalise_text, parse_id_number
+from .idcard import mask_id_number, parse_id_number
 from .models import Membership, MembershipEvent, OrgUnit, Person
 from .roster_layout import (
     BY_KEY,
@@ -36,6 +38,7 @@ from .roster_layout import (
 )
 
 CHUNK = 5000
+COLUMN_LABELS = {c.key: c.zh for c in COLUMNS}
 DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -95,17 +98,25 @@ def read_rows(fileobj) -> tuple[list[str], list[tuple[int, list]]]:
             missing = [BY_KEY[c.key].zh for c in COLUMNS if c.required and c.key not in keys]
             if missing:
                 raise RosterFileError(_("Required columns are missing: %(cols)s.") % {"cols": "、".join(missing)})
-            data = [(index + 1 + n + 1, list(r)) for n, r in enumerate(sheet[index + 1:])]
-            return keys, [(number, r) for number, r in data if any(str(c).strip() for c in r if c is not None)]
+            first = index + 2  # Excel's row number of the first data row
+            return keys, [(first + n, r) for n, r in enumerate(sheet[index + 1:])
+                          if any(c != "" and c is not None and (type(c) is not str or c.strip()) for c in r)]
     raise RosterFileError(_("No header row was found: the first rows must name the columns, e.g. 姓名, 身份证号."))
+
+
+# full-width ASCII (！…～) and the ideographic space to their half-width forms
+HALF_WIDTH = {0x3000: " ", **{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}}
 
 
 def _text(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
+    if type(value) is float and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", normalise_text(value)).strip()
+    text = value if type(value) is str else str(value)
+    if not text.isascii():
+        text = text.translate(HALF_WIDTH)
+    return text.strip()
 
 
 def parse_date(value) -> datetime.date:
@@ -145,7 +156,7 @@ def _flag(value, errors, column):
 def validate_row(cells: dict, units: dict, default_unit: OrgUnit, today: datetime.date):
     """One row → (cleaned values, [(column label, message)])."""
     errors: list[tuple[str, str]] = []
-    col = {c.key: c.zh for c in COLUMNS}
+    col = COLUMN_LABELS
     out: dict = {}
     out["name"] = _text(cells.get("name"))
     if not out["name"]:
@@ -226,18 +237,24 @@ def validate_row(cells: dict, units: dict, default_unit: OrgUnit, today: datetim
     return out, errors
 
 
+def _in(qs, field: str, values: list):
+    """``field IN values`` — as ``= ANY(array)`` on PostgreSQL (one parameter, not thousands), chunked elsewhere."""
+    if connection.vendor == "postgresql":
+        column = f'"{qs.model._meta.db_table}"."{qs.model._meta.get_field(field).column}"'  # model metadata only
+        yield from qs.filter(RawSQL(f"{column} = ANY(%s)", (values,), output_field=BooleanField()))  # noqa: S611
+        return
+    for start in range(0, len(values), CHUNK):
+        yield from qs.filter(**{f"{field}__in": values[start:start + CHUNK]})
+
+
 def _existing(union: OrgUnit, indexes: list[str], cards: list[str]):
-    people, memberships_by_person, card_owner = {}, {}, {}
-    for start in range(0, len(indexes), CHUNK):
-        for person in Person.objects.filter(id_number_index__in=indexes[start:start + CHUNK]):
-            people[person.id_number_index] = person
-    person_ids = [p.pk for p in people.values()]
-    for start in range(0, len(person_ids), CHUNK):
-        for m in Membership.objects.current().filter(person_id__in=person_ids[start:start + CHUNK]):
-            memberships_by_person[m.person_id] = m
-    for start in range(0, len(cards), CHUNK):
-        for m in Membership.objects.filter(union=union, card_no__in=cards[start:start + CHUNK]).select_related("person"):
-            card_owner[m.card_no] = m
+    people = {p.id_number_index: p for p in _in(Person.objects.all(), "id_number_index", indexes)}
+    memberships_by_person = {
+        m.person_id: m for m in _in(Membership.objects.current(), "person", [p.pk for p in people.values()])
+    }
+    card_owner = {
+        m.card_no: m for m in _in(Membership.objects.filter(union=union).select_related("person"), "card_no", cards)
+    }
     return people, memberships_by_person, card_owner
 
 
@@ -320,14 +337,21 @@ def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progres
         new_people, new_memberships, changed_people, changed_memberships, events = [], [], [], [], []
         next_card = _card_counter(union, [v.get("card_no") for v, _p, _m in plan])
         now = timezone.now()
+        actor_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
         for values, person, membership in plan:
             person_values = {k: values[k] for k in PERSON_FIELDS if k in values and k != "unit_id"}
             person_values["unit_id"] = values["unit"].pk
+            person_changed = False
             if person is None:
-                person = Person(**person_values, birth_date=values["birth_date"], created_at=now)
-                person.id_number_encrypted = crypto.encrypt(values["id_number"])
-                person.id_number_index = values["id_index"]
-                person.id_number_masked = mask_id_number(values["id_number"])
+                person = {  # a new person: a plain row, written by COPY (union_site.bulk.insert_rows)
+                    **person_values,
+                    "birth_date": values["birth_date"],
+                    "id_number_encrypted": crypto.encrypt(values["id_number"]),
+                    "id_number_index": values["id_index"],
+                    "id_number_masked": mask_id_number(values["id_number"]),
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 new_people.append(person)
             else:
                 diff = [k for k, v in person_values.items() if getattr(person, k) != v]
@@ -336,45 +360,53 @@ def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progres
                         setattr(person, k, person_values[k])
                     person.updated_at = now
                     changed_people.append(person)
+                    person_changed = True
             m_values = {k: values[k] for k in MEMBERSHIP_FIELDS}
             if membership is None:
                 m_values["card_no"] = m_values["card_no"] or next_card()
                 new_memberships.append((person, m_values))
                 result.created += 1
+                continue
+            m_values = {k: v for k, v in m_values.items() if v not in (None, "") or k == "retention_reason"}
+            if not m_values.get("card_no"):
+                m_values.pop("card_no", None)
+            if membership.status == Membership.Status.TRANSFERRING:  # a transfer in progress decides the status
+                for k in ("status", "retention_reason", "dues_exempt"):
+                    m_values.pop(k, None)
+            diff = [k for k, v in m_values.items() if getattr(membership, k) != v]
+            if diff:
+                before = membership.status
+                for k in diff:
+                    setattr(membership, k, m_values[k])
+                changed_memberships.append(membership)
+                events.append({"membership_id": membership.pk, "kind": MembershipEvent.Kind.CORRECTED,
+                               "from_status": before, "to_status": membership.status, "actor_id": actor_id,
+                               "created_at": now, "data": {"fields": diff, "source": "import"}})
+            if diff or person_changed:
+                result.updated += 1
             else:
-                m_values = {k: v for k, v in m_values.items() if v not in (None, "") or k == "retention_reason"}
-                if not m_values.get("card_no"):
-                    m_values.pop("card_no", None)
-                if membership.status == Membership.Status.TRANSFERRING:  # a transfer in progress decides the status
-                    for k in ("status", "retention_reason", "dues_exempt"):
-                        m_values.pop(k, None)
-                diff = [k for k, v in m_values.items() if getattr(membership, k) != v]
-                if diff:
-                    before = membership.status
-                    for k in diff:
-                        setattr(membership, k, m_values[k])
-                    changed_memberships.append(membership)
-                    events.append(MembershipEvent(membership=membership, kind=MembershipEvent.Kind.CORRECTED,
-                                                  from_status=before, to_status=membership.status,
-                                                  actor=acting_user, data={"fields": diff, "source": "import"}))
-                if diff or person in changed_people:
-                    result.updated += 1
-                else:
-                    result.unchanged += 1
+                result.unchanged += 1
         if dry_run:
             transaction.set_rollback(True)
             return result
-        Person.objects.bulk_create(new_people, batch_size=2000)
+        for person, pk in zip(new_people, insert_rows(Person, new_people), strict=True):
+            person["id"] = pk
         if changed_people:
             Person.objects.bulk_update(changed_people, PERSON_FIELDS + ["updated_at"], batch_size=2000)
-        created = Membership.objects.bulk_create(
-            [Membership(person=p, union=union, **v) for p, v in new_memberships], batch_size=2000
-        )
+        membership_rows = [
+            {"person_id": p["id"] if isinstance(p, dict) else p.pk, "union_id": union.pk, "applied_at": now,
+             "updated_at": now, **v}
+            for p, v in new_memberships
+        ]
+        membership_ids = insert_rows(Membership, membership_rows)
         if changed_memberships:
             Membership.objects.bulk_update(changed_memberships, MEMBERSHIP_FIELDS, batch_size=2000)
-        events += [MembershipEvent(membership=m, kind=MembershipEvent.Kind.IMPORTED, to_status=m.status,
-                                   actor=acting_user, created_at=now) for m in created]
-        MembershipEvent.objects.bulk_create(events, batch_size=2000)
+        events += [
+            {"membership_id": pk, "kind": MembershipEvent.Kind.IMPORTED, "from_status": "", "to_status": row["status"],
+             "actor_id": actor_id, "created_at": now, "note": "", "data": {}}
+            for pk, row in zip(membership_ids, membership_rows, strict=True)
+        ]
+        insert_rows(MembershipEvent, events)
         record_audit(union, "members.roster.imported", acting_user,
                      {"rows": result.rows, "created": result.created, "updated": result.updated})
         result.written = True

@@ -32,7 +32,15 @@ from .forms import (
     RetainForm,
     TransferForm,
 )
-from .models import CorrectionRequest, Membership, OrgUnit, Person, PostHolding, TransferRequest
+from .models import (
+    CorrectionRequest,
+    Membership,
+    OrgUnit,
+    Person,
+    PostHolding,
+    RegionProfile,
+    TransferRequest,
+)
 from .scope import in_scope, scope_filter
 
 S = Membership.Status
@@ -43,14 +51,21 @@ COUNT_CAP = 10000
 @login_required
 @permission_required("members.view_orgunit", raise_exception=True)
 def unit_detail(request, pk):
-    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=pk)
-    children = unit.children.order_by("path")
-    ancestors = [a for a in unit.ancestors() if in_scope(request.user, a)]
+    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user).with_counts(), pk=pk)
+    children = unit.children.with_counts().order_by("path")
+    ancestors = [a for a in unit.ancestors() if in_scope(request.user, a)]  # the breadcrumb, within scope
+    region = unit.effective_region
     checks = structure_checks(unit) if unit.kind == OrgUnit.Kind.GRASSROOTS else []
     return render(
         request,
         "members/unit_detail.html",
-        {"unit": unit, "children": children, "ancestors": ancestors, "checks": checks},
+        {
+            "unit": unit,
+            "children": children,
+            "ancestors": ancestors,
+            "region_label": dict(RegionProfile.choices).get(region, region),
+            "checks": checks,
+        },
     )
 
 

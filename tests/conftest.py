@@ -83,3 +83,21 @@ def english():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def seeded_roles(transactional_db):
+    """Transactional tests flush the database, role groups and grants included: seed them again."""
+    import importlib
+
+    from django.apps import apps
+
+    from union_site.grants import grant
+
+    for name in roles.ALL_ROLES:
+        Group.objects.get_or_create(name=name)
+    for module in ("members.migrations.0002_grant_officer_permissions",
+                   "members.migrations.0004_grant_roster_permissions",
+                   "union_site.migrations.0004_grant_account_permissions",
+                   "congress.migrations.0002_grant_congress_permissions"):
+        grant(apps, importlib.import_module(module).GRANTS)

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .account_forms import ActivationForm, CreateMemberAccountForm, LoginForm
-from .account_services import AccountError, activate_account, activation_url, create_member_account, issue_activation_code
+from .account_services import (
+    AccountError,
+    activate_account,
+    activation_url,
+    create_member_account,
+    issue_activation_code,
+)
 from .models import AuditEvent
 
 

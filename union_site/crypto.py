@@ -30,12 +30,16 @@ def _secret() -> str:
     return settings.PERSONAL_DATA_KEY or settings.SECRET_KEY
 
 
+@functools.cache
+def _cipher(secret: str) -> AESGCM:
+    return AESGCM(_keys(secret)[0])
+
+
 def encrypt(value: str) -> str:
     if not value:
         return ""
-    enc, _ = _keys(_secret())
     nonce = os.urandom(12)
-    token = AESGCM(enc).encrypt(nonce, value.encode(), None)
+    token = _cipher(_secret()).encrypt(nonce, value.encode(), None)
     return _PREFIX + base64.urlsafe_b64encode(nonce + token).decode()
 
 
@@ -44,9 +48,8 @@ def decrypt(token: str) -> str:
         return ""
     if not token.startswith(_PREFIX):
         raise ValueError("unknown ciphertext version")
-    enc, _ = _keys(_secret())
     raw = base64.urlsafe_b64decode(token[len(_PREFIX) :])
-    return AESGCM(enc).decrypt(raw[:12], raw[12:], None).decode()
+    return _cipher(_secret()).decrypt(raw[:12], raw[12:], None).decode()
 
 
 def blind_index(value: str) -> str:

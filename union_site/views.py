@@ -3,62 +3,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from members.models import Membership, OrgUnit, Person
+from members.models import OrgUnit, Person
 from members.scope import scope_paths
 
 from .models import Notification
 from .roles import OFFICER, has_role
 
+INBOX_PAGE_SIZE = 20
+
 
 def officer_units(user):
-    """The root units of the officer's scope with counts, in a constant number of queries."""
-    qs = OrgUnit.objects.all() if user.is_superuser else OrgUnit.objects.filter(path__in=scope_paths(user))
+    """The root units of the user's scope, each with its subtree counts: one query (plus the scope's)."""
+    units = OrgUnit.objects.all()
     if user.is_superuser:
-        qs = qs.filter(parent__isnull=True)
-    units = list(qs.order_by("path"))
-    if not units:
-        return []
-    # one query each for sub-units, people and current members, grouped in Python by root path
-    roots = [u.path for u in units]
-
-    def tally(rows):
-        counts = dict.fromkeys(roots, 0)
-        for path_value, n in rows:
-            for root in roots:
-                if path_value.startswith(root):
-                    counts[root] += n
-        return counts
-
-    sub = tally(OrgUnit.objects.filter(_prefix_q(roots, "path")).values_list("path").annotate(n=Count("pk")))
-    people = tally(
-        Person.objects.filter(_prefix_q(roots, "unit__path")).values_list("unit__path").annotate(n=Count("pk"))
-    )
-    members = tally(
-        Membership.objects.current()
-        .filter(_prefix_q(roots, "union__path"))
-        .values_list("union__path")
-        .annotate(n=Count("pk"))
-    )
-    for unit in units:
-        unit.subunit_count = sub[unit.path] - 1
-        unit.people_count = people[unit.path]
-        unit.member_count = members[unit.path]
-    return units
-
-
-def _prefix_q(roots, field):
-    q = Q()
-    for root in roots:
-        q |= Q(**{f"{field}__startswith": root})
-    return q
+        units = units.filter(parent__isnull=True)
+    else:
+        paths = scope_paths(user)
+        if not paths:
+            return []
+        units = units.filter(path__in=paths)
+    return list(units.with_counts().order_by("path"))
 
 
 @login_required
@@ -76,19 +47,24 @@ def home(request):
     )
 
 
+# --- the inbox -----------------------------------------------------------------------------------
+
+
 @login_required
 def inbox(request):
-    page = Paginator(Notification.objects.filter(recipient=request.user), 20).get_page(request.GET.get("page"))
+    notes = Notification.objects.filter(recipient=request.user)  # newest first (Meta.ordering)
+    page = Paginator(notes, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "union_site/inbox.html", {"page_obj": page, "notifications": page.object_list})
 
 
 @login_required
 def inbox_open(request, pk):
+    """Mark one message read and follow its link, but only to a path on this site."""
     note = get_object_or_404(Notification, pk=pk, recipient=request.user)
     if note.read_at is None:
-        Notification.objects.filter(pk=note.pk).update(read_at=timezone.now())
-    if note.url and note.url.startswith("/") and url_has_allowed_host_and_scheme(
-        note.url, allowed_hosts={request.get_host()}
+        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+    if note.url.startswith("/") and url_has_allowed_host_and_scheme(
+        note.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(note.url)
     return redirect("inbox:list")
@@ -98,7 +74,10 @@ def inbox_open(request, pk):
 @login_required
 def inbox_read_all(request):
     n = Notification.objects.filter(recipient=request.user).unread().update(read_at=timezone.now())
-    messages.success(request, _("%(n)s messages marked as read.") % {"n": n})
+    messages.success(
+        request,
+        ngettext("%(n)s message marked as read.", "%(n)s messages marked as read.", n) % {"n": n},
+    )
     return redirect("inbox:list")
 
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,31 @@ class OrgUnitQuerySet(models.QuerySet):
 
     def active(self):
         return self.filter(is_active=True)
+
+    def with_counts(self):
+        """Annotate each unit with counts over its whole subtree, as correlated subqueries (one query in all).
+
+        ``subunit_count``: active units below it; ``account_count``: user accounts given a scope
+        inside it; ``people_count``: people on the roster inside it; ``member_count``: those with a
+        current membership (pending applications not counted).
+        """
+        from .people import Membership, Person
+
+        current = Membership.objects.current().exclude(status=Membership.Status.APPLIED)
+        return self.annotate(
+            subunit_count=_subtree_count(OrgUnit.objects.active().exclude(pk=OuterRef("pk")), "path"),
+            account_count=_subtree_count(UnitScope.objects.all(), "unit__path", field="user", distinct=True),
+            people_count=_subtree_count(Person.objects.all(), "unit__path"),
+            member_count=_subtree_count(current, "person__unit__path", field="person", distinct=True),
+        )
+
+
+def _subtree_count(qs, path_lookup, *, field="pk", distinct=False):
+    """``SELECT COUNT(...) FROM qs WHERE <path_lookup> LIKE outer.path || '%'`` as a scalar subquery."""
+    extra = {"template": "%(function)s(DISTINCT %(expressions)s)"} if distinct else {}
+    count = Func(F(field), function="COUNT", output_field=IntegerField(), **extra)  # no GROUP BY: one row
+    qs = qs.filter(**{f"{path_lookup}__startswith": OuterRef("path")}).order_by()
+    return Subquery(qs.annotate(n=count).values("n"), output_field=IntegerField())
 
 
 class OrgUnit(models.Model):

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from union_site.management.commands.load_demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_roles")]
 SCREENSHOTS = Path(__file__).resolve().parent.parent.parent / ".test-media"
 SCREENSHOTS.mkdir(exist_ok=True)
 

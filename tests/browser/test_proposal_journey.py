@@ -18,7 +18,7 @@ from ..factories import (
     UserFactory,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("seeded_roles")]
 PASSWORD = "correct horse 9"
 
 

@@ -61,6 +61,7 @@ def test_a_reminder_is_sent_once_per_kind_object_and_due_date(db, mailoutbox, dj
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_roles")
 def test_parallel_reminder_sweeps_send_once_on_postgresql():
     """Two workers racing on the same reminder: the unique constraint lets exactly one through."""
     officer = UserFactory()
