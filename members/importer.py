@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from union_site import crypto
 from union_site.audit import record_audit
 from union_site.bulk import insert_rows
+from union_site.excel import FORMULA_START
 
 from .idcard import mask_id_number, parse_id_number
 from .models import Membership, MembershipEvent, OrgUnit, Person
@@ -116,6 +117,8 @@ def _text(value) -> str:
     text = value if type(value) is str else str(value)
     if not text.isascii():
         text = text.translate(HALF_WIDTH)
+    if text[:1] == "'" and text[1:2] in FORMULA_START:  # our export's defused formula: the value itself
+        text = text[1:]
     return text.strip()
 
 

@@ -159,7 +159,9 @@ def accept_transfer(transfer: TransferRequest, *, acting_user, card_no="") -> Me
         card_no=card_no or next_card_no(transfer.to_union),
     )
     _record(new, E.TRANSFERRED_IN, from_status="", acting_user=acting_user, data={"from_union": old.union.code})
-    Person.objects.filter(pk=old.person_id).update(unit=transfer.to_union)
+    person = old.person
+    person.unit = transfer.to_union
+    person.save(update_fields=["unit", "updated_at"])
     transfer.state, transfer.decided_by, transfer.decided_at = TransferRequest.State.ACCEPTED, acting_user, timezone.now()
     transfer.save(update_fields=["state", "decided_by", "decided_at"])
     return new
