@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -124,8 +124,8 @@ def roster_queryset(user, params):
         if params.get(param) in {"1", "0"}:
             qs = qs.filter(**{field: params[param] == "1"})
     sort = params.get("sort", "name")
-    field = SORTS.get(sort.lstrip("-"), "name")
-    return qs.order_by(("-" if sort.startswith("-") else "") + field, "pk")
+    field = F(SORTS.get(sort.lstrip("-"), "name"))
+    return qs.order_by(field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True), "pk")
 
 
 class CappedPaginator(Paginator):

@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import Q
+from django.db.models import BigIntegerField, Q
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse_lazy
 from django.utils.translation import gettext as _
@@ -28,7 +29,10 @@ def accounts_in_scope(user):
     User = get_user_model()
     if user.is_superuser:
         return User.objects.all()
-    q = Q(pk__in=AuditEvent.objects.filter(action="accounts.user.created", actor=user).values("object_id"))
+    created = AuditEvent.objects.filter(action="accounts.user.created", actor=user).annotate(
+        user_id=Cast("object_id", BigIntegerField())
+    )
+    q = Q(pk__in=created.values("user_id"))
     for root in scope_paths(user):
         q |= Q(person__unit__path__startswith=root) | Q(unit_scopes__unit__path__startswith=root)
     return User.objects.filter(q).distinct()

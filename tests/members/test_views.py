@@ -255,7 +255,7 @@ def test_card_batch_job(client, officer, school, django_capture_on_commit_callba
 
 
 def test_unit_page_shows_structure_checks(client, officer, school):
-    for i in range(26):
+    for _i in range(26):
         MembershipFactory(person__unit=school, person__gender="F")
     page = login(client, officer).get(reverse("members:unit-detail", args=[school.pk])).content.decode()
     assert 'data-rule="E1" data-ok="0"' in page  # 26 members and no committee
