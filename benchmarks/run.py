@@ -43,7 +43,10 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "union_site.settings_test")
     url = os.environ.get("DATABASE_URL", "")
     dbname = None
-    if url.startswith(("postgres://", "postgresql://")):
+    reuse = os.environ.get("BENCH_REUSE_DB") == "1"  # a child process measuring in the parent's database
+    if reuse:
+        pass
+    elif url.startswith(("postgres://", "postgresql://")):
         import psycopg
 
         base, _, _ = url.rpartition("/")
@@ -60,7 +63,8 @@ def main():
     from django.core.management import call_command
 
     django.setup()
-    call_command("migrate", verbosity=0)
+    if not reuse:
+        call_command("migrate", verbosity=0)
     try:
         module.main(args)
     finally:

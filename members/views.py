@@ -109,7 +109,8 @@ def roster_queryset(user, params):
         if any(ch.isdigit() for ch in q):  # phone, staff number or card number
             qs = qs.filter(Q(phone__startswith=q) | Q(staff_no__startswith=q) | Q(cm__card_no__startswith=q))
         else:
-            qs = qs.filter(Q(name__startswith=q) | Q(department__contains=q))
+            # prefix searches: each uses a B-tree index (a 2-character name is too short for trigrams)
+            qs = qs.filter(Q(name__startswith=q) | Q(department__startswith=q))
     if status := params.get("status"):
         qs = qs.filter(cm__isnull=True) if status == "none" else qs.filter(cm__status=status)
     if unit_id := params.get("unit"):
@@ -126,6 +127,13 @@ def roster_queryset(user, params):
     sort = params.get("sort", "name")
     field = F(SORTS.get(sort.lstrip("-"), "name"))
     return qs.order_by(field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True), "pk")
+
+
+def _unit_choices(user, limit=300):
+    """The unit filter's options: the scope's roots and two levels below them, at most ``limit``."""
+    qs = OrgUnit.objects.filter(scope_filter(user, "path")).active()
+    top = qs.order_by("depth").values_list("depth", flat=True).first() or 0
+    return qs.filter(depth__lte=top + 2).order_by("path").only("pk", "name", "depth")[:limit]
 
 
 class CappedPaginator(Paginator):
@@ -157,9 +165,7 @@ def roster(request):
         p["status_label"] = statuses.get(p["cm__status"], _("Not a member"))
         p["gender_label"] = genders.get(p["gender"], "")
         p["category_label"] = categories.get(p["category"], "")
-    units = OrgUnit.objects.filter(scope_filter(request.user, "path")).active().order_by("path").only(
-        "pk", "name", "depth"
-    )
+    units = _unit_choices(request.user)
     return render(
         request,
         "members/roster_list.html",

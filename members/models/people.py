@@ -118,6 +118,8 @@ class Person(models.Model):
         indexes = [
             models.Index(fields=["unit", "name"], name="members_person_unit_name"),
             models.Index(fields=["name"], name="members_person_name_like", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["name", "id"], name="members_person_name_order"),
+            models.Index(fields=["department"], name="members_person_dept_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone"], name="members_person_phone"),
             models.Index(fields=["staff_no"], name="members_person_staff_no"),
         ]

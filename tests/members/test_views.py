@@ -48,7 +48,7 @@ def test_search_and_filters(client, officer, roster):
     assert names(client.get(ROSTER, {"q": "张伟"})) == {"张伟", "张伟强"}  # a 2-character prefix
     assert names(client.get(ROSTER, {"q": "CG-000003"})) == {"李明"}
     assert names(client.get(ROSTER, {"q": "186123"})) == {"张伟"}
-    assert names(client.get(ROSTER, {"q": "语文"})) == {"张伟"}
+    assert names(client.get(ROSTER, {"q": "语文"})) == {"张伟"}  # department prefix
     assert names(client.get(ROSTER, {"status": "retained"})) == {"李明"}
     assert names(client.get(ROSTER, {"status": "none"})) == {"王五"}
     assert names(client.get(ROSTER, {"unit": roster["branch"].pk})) == {"张伟"}
