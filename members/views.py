@@ -117,7 +117,8 @@ def roster_queryset(user, params):
         unit = OrgUnit.objects.filter(scope_filter(user, "path"), pk=unit_id).only("path").first() if str(
             unit_id
         ).isdigit() else None
-        qs = qs.filter(unit__path__startswith=unit.path) if unit else qs.none()
+        # by id, not by path: the planner then reads only those units' people (index on unit, name)
+        qs = qs.filter(unit_id__in=OrgUnit.objects.descendants_of(unit).values("pk")) if unit else qs.none()
     for flag in ("gender", "category"):
         if value := params.get(flag):
             qs = qs.filter(**{flag: value})
@@ -131,8 +132,11 @@ def roster_queryset(user, params):
 
 def _unit_choices(user, limit=300):
     """The unit filter's options: the scope's roots and two levels below them, at most ``limit``."""
+    from .scope import scope_paths
+
+    roots = scope_paths(user)  # cached for the request: no extra query
+    top = min((p.count("/") - 2 for p in roots), default=0)
     qs = OrgUnit.objects.filter(scope_filter(user, "path")).active()
-    top = qs.order_by("depth").values_list("depth", flat=True).first() or 0
     return qs.filter(depth__lte=top + 2).order_by("path").only("pk", "name", "depth")[:limit]
 
 
