@@ -99,5 +99,6 @@ def seeded_roles(transactional_db):
     for module in ("members.migrations.0002_grant_officer_permissions",
                    "members.migrations.0004_grant_roster_permissions",
                    "union_site.migrations.0004_grant_account_permissions",
-                   "congress.migrations.0002_grant_congress_permissions"):
+                   "congress.migrations.0002_grant_congress_permissions",
+                   "elections.migrations.0002_grant_election_permissions"):
         grant(apps, importlib.import_module(module).GRANTS)
