@@ -43,18 +43,11 @@ def write_rows(ws, headers: Sequence[str], rows: Iterable[Sequence], *, text_col
         header_cells.append(cell)
     ws.append(header_cells)
     text_columns = set(text_columns)
+    safe = safe_cell_value
     count = 0
     for row in rows:
-        cells = []
-        for i, value in enumerate(row):
-            value = safe_cell_value(value)
-            if i in text_columns:
-                cell = WriteOnlyCell(ws, value=str(value))
-                cell.number_format = "@"
-                cells.append(cell)
-            else:
-                cells.append(value)
-        ws.append(cells)
+        # a text column is written as a string cell: Excel keeps every digit of an ID or phone number
+        ws.append([str(safe(v)) if i in text_columns else safe(v) for i, v in enumerate(row)])
         count += 1
     return count
 
