@@ -6,7 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -105,12 +106,19 @@ def roster_queryset(user, params):
     elif roster == "activists":
         qs = qs.filter(is_activist=True)
     q = (params.get("q") or "").strip()
+    name_search = False
     if q:
         if any(ch.isdigit() for ch in q):  # phone, staff number or card number
             qs = qs.filter(Q(phone__startswith=q) | Q(staff_no__startswith=q) | Q(cm__card_no__startswith=q))
         else:
-            # prefix searches: each uses a B-tree index (a 2-character name is too short for trigrams)
-            qs = qs.filter(Q(name__startswith=q) | Q(department__startswith=q))
+            # Prefix searches on B-tree indexes (a 2-character name is too short for trigrams). Name OR
+            # department in one condition would stop PostgreSQL from reading the name index in order,
+            # so a department is searched only when one starts with the text.
+            if qs.filter(department__startswith=q).exists():
+                qs = qs.filter(department__startswith=q)
+            else:
+                qs = qs.filter(name__startswith=q)
+                name_search = True
     if status := params.get("status"):
         qs = qs.filter(cm__isnull=True) if status == "none" else qs.filter(cm__status=status)
     if unit_id := params.get("unit"):
@@ -127,6 +135,10 @@ def roster_queryset(user, params):
             qs = qs.filter(**{field: params[param] == "1"})
     sort = params.get("sort", "name")
     field = F(SORTS.get(sort.lstrip("-"), "name"))
+    if name_search and sort.lstrip("-") == "name":
+        # Sort the few matches found through the prefix index; ordering by the bare column would make
+        # PostgreSQL walk the whole (name, id) index in order and filter it (seconds on a million rows).
+        field = Concat(field, Value(""))
     return qs.order_by(field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True), "pk")
 
 
