@@ -2,7 +2,7 @@
 
 from union_site import crypto
 from union_site.audit import record_audit
-from union_site.excel import new_workbook, write_rows
+from union_site.excel import write_xlsx
 
 from .roster_layout import COLUMNS, EXPORT_CATEGORY, EXPORT_CONTRACT, EXPORT_RETENTION, EXPORT_STATUS
 
@@ -33,9 +33,8 @@ def roster_rows(queryset, *, full_id: bool):
 
 
 def export_roster_xlsx(queryset, fileobj, *, full_id=False, acting_user=None, sheet_title="花名册") -> int:
-    wb, ws = new_workbook(sheet_title, WIDTHS)
-    count = write_rows(ws, HEADERS, roster_rows(queryset, full_id=full_id), text_columns=TEXT_COLUMNS)
-    wb.save(fileobj)
+    count = write_xlsx(fileobj, HEADERS, roster_rows(queryset, full_id=full_id), sheet_title=sheet_title,
+                       text_columns=TEXT_COLUMNS, widths=WIDTHS)
     if full_id:
         record_audit(None, "members.roster.exported_full_ids", acting_user, {"rows": count})
     return count
