@@ -6,6 +6,7 @@ are ``ValueError`` with a translated message naming what is wrong.
 """
 
 import datetime
+from operator import mul
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ def normalise_text(value) -> str:
 
 
 def check_digit(first17: str) -> str:
-    return CHECK[sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    return CHECK[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 @dataclass(frozen=True)

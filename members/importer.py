@@ -101,7 +101,7 @@ def read_rows(fileobj) -> tuple[list[str], list[tuple[int, list]]]:
                 raise RosterFileError(_("Required columns are missing: %(cols)s.") % {"cols": "、".join(missing)})
             first = index + 2  # Excel's row number of the first data row
             return keys, [(first + n, r) for n, r in enumerate(sheet[index + 1:])
-                          if any(c != "" and c is not None and (type(c) is not str or c.strip()) for c in r)]
+                          if any(r) and "".join(map(str, r)).strip()]  # skip empty and blank rows
     raise RosterFileError(_("No header row was found: the first rows must name the columns, e.g. 姓名, 身份证号."))
 
 
@@ -404,18 +404,34 @@ def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progres
         membership_ids = insert_rows(Membership, membership_rows)
         if changed_memberships:
             Membership.objects.bulk_update(changed_memberships, MEMBERSHIP_FIELDS, batch_size=2000)
-        events += [
-            {"membership_id": pk, "kind": MembershipEvent.Kind.IMPORTED, "from_status": "", "to_status": row["status"],
-             "actor_id": actor_id, "created_at": now, "note": "", "data": {}}
-            for pk, row in zip(membership_ids, membership_rows, strict=True)
-        ]
         insert_rows(MembershipEvent, events)
+        _record_imported(membership_ids, actor_id, now)
         record_audit(union, "members.roster.imported", acting_user,
                      {"rows": result.rows, "created": result.created, "updated": result.updated})
         result.written = True
     if progress:
         progress(result.rows, result.rows)
     return result
+
+
+def _record_imported(membership_ids: list[int], actor_id, now) -> None:
+    """One 'imported' history event per new membership; on PostgreSQL in one INSERT … SELECT."""
+    if not membership_ids:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO members_membershipevent (membership_id, kind, from_status, to_status, actor_id, "
+                "created_at, note, data) SELECT id, %s, '', status, %s, %s, '', '{}'::jsonb "
+                "FROM members_membership WHERE id = ANY(%s)",
+                [MembershipEvent.Kind.IMPORTED, actor_id, now, membership_ids],
+            )
+        return
+    statuses = dict(Membership.objects.filter(pk__in=membership_ids).values_list("pk", "status"))
+    insert_rows(MembershipEvent, [
+        {"membership_id": pk, "kind": MembershipEvent.Kind.IMPORTED, "from_status": "", "to_status": statuses[pk],
+         "actor_id": actor_id, "created_at": now, "note": "", "data": {}} for pk in membership_ids
+    ])
 
 
 def _card_counter(union: OrgUnit, given):

@@ -61,6 +61,7 @@ class Person(models.Model):
     unit = models.ForeignKey(
         "members.OrgUnit",
         on_delete=models.PROTECT,
+        db_index=False,  # the (unit, name) index serves it
         related_name="people",
         verbose_name=_("union unit"),
         help_text=_("The union, branch or group the person belongs to."),
@@ -120,8 +121,8 @@ class Person(models.Model):
             models.Index(fields=["name"], name="members_person_name_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name", "id"], name="members_person_name_order"),
             models.Index(fields=["department"], name="members_person_dept_like", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["phone"], name="members_person_phone"),
-            models.Index(fields=["staff_no"], name="members_person_staff_no"),
+            models.Index(fields=["phone"], name="members_person_phone", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["staff_no"], name="members_person_staff_no", opclasses=["varchar_pattern_ops"]),
         ]
 
     def __str__(self):
@@ -188,7 +189,11 @@ class Membership(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person"))
     union = models.ForeignKey(
-        "members.OrgUnit", on_delete=models.PROTECT, related_name="memberships", verbose_name=_("union")
+        "members.OrgUnit",
+        on_delete=models.PROTECT,
+        db_index=False,  # the (union, status) index serves it
+        related_name="memberships",
+        verbose_name=_("union"),
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.APPLIED)
     retention_reason = models.CharField(
@@ -288,7 +293,7 @@ class MembershipEvent(models.Model):
         related_name="+",
         verbose_name=_("who"),
     )
-    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
