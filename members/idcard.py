@@ -6,8 +6,8 @@ are ``ValueError`` with a translated message naming what is wrong.
 """
 
 import datetime
-from operator import mul
 from dataclasses import dataclass
+from operator import mul
 
 from django.utils.translation import gettext as _
 
