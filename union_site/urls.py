@@ -17,6 +17,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("members/", include("members.urls")),
     path("congress/", include("congress.urls")),
+    path("elections/", include("elections.views")),
     path("admin/", admin.site.urls),
 ]
 
