@@ -79,6 +79,7 @@ def session_detail(request, pk):
         "resolution_form": ResolutionForm(),
         "vote_form": VoteCountForm(),
         "joint_form": JointMeetingForm(),
+        "polls": session.polls.all(),  # reverse relation from the elections app: congress imports nothing from it
     })
 
 

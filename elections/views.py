@@ -3,15 +3,17 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from congress.models import Session
 from members.models import Person
 from union_site import roles
+from union_site.pdf import render_pdf
 
 from . import services
 from .forms import ApprovalForm, BallotForm, CandidateForm, PaperEntryForm, PollForm
@@ -170,6 +172,35 @@ def ballots(request, pk):
     return render(request, "elections/ballots.html", {"poll": poll, "rows": rows, "found": found, "code": code})
 
 
+@login_required
+@permission_required("elections.view_poll", raise_exception=True)
+def ballot_papers(request, pk):
+    """Paper ballots in stroke order (E21), numbered, one per page."""
+    poll = _poll(request, pk)
+    count = min(max(int(request.GET.get("count", "1") or 1) if request.GET.get("count", "1").isdigit() else 1, 1), 500)
+    if poll.kind == Poll.Kind.CONFIDENCE:
+        labels = [_("Trust"), _("Basic trust"), _("No trust")]
+    else:
+        labels = [pgettext("ballot", "Yes"), pgettext("ballot", "No"), _("Abstain")]
+    pdf = render_pdf("elections/pdf/ballot_papers.html", {
+        "poll": poll, "candidates": services.candidates_in_order(poll), "labels": labels,
+        "papers": range(1, count + 1), "write_in_rows": range(poll.seats),
+    })
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
+@login_required
+@permission_required("elections.view_poll", raise_exception=True)
+def result_report(request, pk):
+    """The 选举结果报告单 for the higher union: every figure, the scrutineers and signature lines."""
+    poll = _poll(request, pk)
+    if not poll.result:
+        raise Http404(_("The poll has not been counted."))
+    counters = sorted({e.counter.display_name for e in poll.paper_entries.select_related("counter")})
+    pdf = render_pdf("elections/pdf/result_report.html", {"poll": poll, "r": poll.result, "scrutineers": counters})
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
 app_name = "elections"
 urlpatterns = [
     path("", poll_list, name="poll-list"),
@@ -179,4 +210,6 @@ urlpatterns = [
     path("<int:pk>/vote/", booth, name="booth"),
     path("<int:pk>/paper/", paper_entry, name="paper-entry"),
     path("<int:pk>/ballots/", ballots, name="ballots"),
+    path("<int:pk>/papers.pdf", ballot_papers, name="ballot-papers"),
+    path("<int:pk>/report.pdf", result_report, name="result-report"),
 ]

@@ -104,3 +104,32 @@ def test_poll_pages_permissions(client, officer, member, other_school, setup):
     client.force_login(UserFactory(username="not-on-roll"))
     assert client.get(reverse("elections:booth", args=[poll.pk])).status_code == 404
     assert Group.objects.filter(name=roles.SCRUTINEER).exists()
+
+
+def test_ballot_papers_and_result_report_pdfs(client, officer, setup):
+    import io
+
+    from pypdf import PdfReader
+
+    session, voters, counters = setup
+    poll = services.create_poll(session, kind="election", title="工会主席选举", post="chair", acting_user=officer)
+    for person in (voters[1], voters[0]):  # 李明 nominated first; 王芳 (4 strokes) prints first
+        services.add_candidate(poll, person, acting_user=officer)
+    client.force_login(officer)
+    papers = client.get(reverse("elections:ballot-papers", args=[poll.pk]), {"count": 3})
+    reader = PdfReader(io.BytesIO(papers.content))
+    text = reader.pages[0].extract_text()
+    assert len(reader.pages) == 3 and text.index("王芳") < text.index("李明") and "另选他人" in text
+    Poll.objects.filter(pk=poll.pk).update(candidates_published_on=datetime.date.today() - datetime.timedelta(days=7))
+    services.freeze_roll(poll, acting_user=officer)
+    for person in voters:
+        services.check_in(poll, person, acting_user=officer)
+    services.open_poll(poll, acting_user=officer)
+    key = str(poll.candidates.get(person=voters[0]).pk)
+    for person in voters[:4]:
+        services.cast_ballot(poll, user=person.user, marks={key: "for"})
+    services.close_poll(poll, acting_user=officer)
+    services.count_poll(poll, acting_user=officer)
+    report = client.get(reverse("elections:result-report", args=[poll.pk]))
+    text = PdfReader(io.BytesIO(report.content)).pages[0].extract_text()
+    assert "选举结果报告单" in text and "王芳" in text and "应到会人数" in text and "监票" in text
