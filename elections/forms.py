@@ -55,6 +55,12 @@ class BallotForm(forms.Form):
                 self.fields[f"write_in_{i}"] = forms.CharField(label=_("Someone else (另选他人)"), max_length=50,
                                                                required=False)
 
+    def option_keys(self) -> set:
+        """The options on this ballot (candidate ids, or the motion), known from building the form."""
+        if self.poll.kind == Poll.Kind.RESOLUTION:
+            return {"motion"}
+        return {name[1:] for name in self.fields if name.startswith("c")}
+
     def marks(self) -> dict:
         if self.poll.kind == Poll.Kind.RESOLUTION:
             return {"motion": self.cleaned_data["motion"]}

@@ -269,10 +269,12 @@ def open_poll(poll: Poll, *, acting_user) -> Poll:
 # --- voting -------------------------------------------------------------------------------------------
 
 
-def validate_marks(poll: Poll, marks: dict, write_ins: list) -> str:
+def validate_marks(poll: Poll, marks: dict, write_ins: list, *, keys: set | None = None) -> str:
     """'' for a valid ballot, else the reason it is invalid (over-marked, unknown option)."""
     allowed = MARKS[Poll.Kind(poll.kind)]
-    keys = {str(pk) for pk in poll.candidates.values_list("pk", flat=True)} if poll.kind != Poll.Kind.RESOLUTION else {"motion"}
+    if keys is None:
+        keys = ({str(pk) for pk in poll.candidates.values_list("pk", flat=True)}
+                if poll.kind != Poll.Kind.RESOLUTION else {"motion"})
     if set(marks) - keys or any(v not in allowed for v in marks.values()):
         return _("unknown option or mark")
     if poll.kind == Poll.Kind.ELECTION:
@@ -286,7 +288,7 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
 
-def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None) -> str:
+def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None, keys: set | None = None) -> str:
     """One transaction: lock the voter's roll entry, refuse a second vote, mark it, store the ballot.
 
     Returns the one-time receipt code with which the voter finds the ballot in the published list.
@@ -306,7 +308,7 @@ def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None)
             raise ElectionError(_("You have already voted; a ballot cannot be changed."))
         if not entry.checked_in:
             raise ElectionError(_("Sign in at the meeting first (E17)."))
-        reason = validate_marks(current, marks, write_ins)
+        reason = validate_marks(current, marks, write_ins, keys=keys)
         if reason:
             raise ElectionError(_("This ballot cannot be accepted: %(reason)s.") % {"reason": reason})
         entry.has_voted, entry.channel = True, RollEntry.Channel.ONLINE
@@ -411,42 +413,34 @@ def tally(poll: Poll) -> dict:
     rules = poll.rules or rules_for(poll)
     entitled = poll.entitled or 0
     issued = RollEntry.objects.filter(poll=poll).exclude(channel="").count()
-    ballots = list(Ballot.objects.filter(poll=poll).values_list("marks", "write_ins", "valid"))
-    returned = len(ballots)
-    valid = [b for b in ballots if b[2]]
+    returned, n_valid, mark_counts, write_in_counts = _ballot_counts(poll)
     result = {
         "entitled": entitled, "present": poll.present, "issued": issued, "returned": returned,
-        "valid": len(valid), "invalid": returned - len(valid),
+        "valid": n_valid, "invalid": returned - n_valid,
         "void": returned > issued,  # 收回多于发出: the election is void
     }
     share = frac(rules["E17_elected_share"])
     needed = math.floor(entitled * share) + 1  # more than half of 应到会 (E17, K4, E24)
     result["needed"] = needed
     if poll.kind == Poll.Kind.RESOLUTION:
-        options = {FOR: 0, AGAINST: 0, ABSTAIN: 0}
-        for marks, _w, _v in valid:
-            if marks.get("motion") in options:
-                options[marks["motion"]] += 1
+        options = {mark: mark_counts.get(("motion", mark), 0) for mark in (FOR, AGAINST, ABSTAIN)}
         result["options"] = options
         result["passed"] = options[FOR] >= needed
         return result
     candidates = candidates_in_order(poll)
     rows = {str(c.pk): {"candidate": c.pk, "name": c.person.name, FOR: 0, AGAINST: 0, ABSTAIN: 0,
                         TRUST: 0, BASIC: 0, DISTRUST: 0} for c in candidates}
-    write_ins: dict[str, int] = {}
-    for marks, extra, _v in valid:
-        for key, mark in marks.items():
-            if key in rows:
-                rows[key][mark] += 1
-        for name in extra:
-            write_ins[name] = write_ins.get(name, 0) + 1
+    for (key, mark), n in mark_counts.items():
+        if key in rows and mark in rows[key]:
+            rows[key][mark] += n
+    write_ins = write_in_counts
     result["rows"] = list(rows.values())
     result["write_ins"] = write_ins
     if poll.kind == Poll.Kind.CONFIDENCE:
         warn = frac(rules["confidence_warning_share"])
         for row in result["rows"]:
-            row["trust_share"] = float(Fraction(row[TRUST], len(valid))) if valid else 0.0
-            row["below_half"] = bool(valid) and Fraction(row[TRUST], len(valid)) < warn
+            row["trust_share"] = float(Fraction(row[TRUST], n_valid)) if n_valid else 0.0
+            row["below_half"] = bool(n_valid) and Fraction(row[TRUST], n_valid) < warn
             row["removal_majority"] = row[DISTRUST] >= needed  # E24: more than half of ALL
         return result
     qualified = [(r[FOR], r["name"], r["candidate"]) for r in result["rows"] if r[FOR] >= needed]
@@ -468,6 +462,30 @@ def tally(poll: Poll) -> dict:
     result["unfilled"] = 0 if tie else poll.seats - len(elected)  # seats left for the tie round are not unfilled
     result["unfilled_rule"] = rules["unfilled_seats"]
     return result
+
+
+def _ballot_counts(poll: Poll):
+    """(returned, valid, {(option, mark): n}, {write-in name: n}) — aggregated by PostgreSQL where it runs."""
+    from django.db import connection
+    from django.db.models import Count, Q
+
+    totals = Ballot.objects.filter(poll=poll).aggregate(returned=Count("pk"), valid=Count("pk", filter=Q(valid=True)))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT m.key, m.value, count(*) FROM elections_ballot b, jsonb_each_text(b.marks) m "
+                           "WHERE b.poll_id = %s AND b.valid GROUP BY m.key, m.value", [poll.pk])
+            marks = {(key, value): n for key, value, n in cursor.fetchall()}
+            cursor.execute("SELECT w, count(*) FROM elections_ballot b, jsonb_array_elements_text(b.write_ins) w "
+                           "WHERE b.poll_id = %s AND b.valid GROUP BY w", [poll.pk])
+            write_ins = dict(cursor.fetchall())
+        return totals["returned"], totals["valid"], marks, write_ins
+    marks, write_ins = {}, {}
+    for ballot_marks, extra in Ballot.objects.filter(poll=poll, valid=True).values_list("marks", "write_ins"):
+        for key, mark in ballot_marks.items():
+            marks[(key, mark)] = marks.get((key, mark), 0) + 1
+        for name in extra:
+            write_ins[name] = write_ins.get(name, 0) + 1
+    return totals["returned"], totals["valid"], marks, write_ins
 
 
 @transaction.atomic

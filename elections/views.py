@@ -127,7 +127,8 @@ def booth(request, pk):
     form = BallotForm(request.POST or None, poll=poll) if poll.status == Poll.Status.OPEN else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
-            code = services.cast_ballot(poll, user=request.user, marks=form.marks(), write_ins=form.write_ins())
+            code = services.cast_ballot(poll, user=request.user, marks=form.marks(), write_ins=form.write_ins(),
+                                        keys=form.option_keys())
         except services.ElectionError as exc:
             form.add_error(None, str(exc))
         else:

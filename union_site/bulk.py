@@ -59,11 +59,14 @@ def insert_rows(model, rows: list[dict], *, batch_size: int = 2000) -> list[int]
     callables = [f for f in fields if f.has_default() and callable(f.default)]
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+        if meta.pk.get_internal_type() in {"AutoField", "BigAutoField", "SmallAutoField"}:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, len(rows)],
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        else:  # e.g. a random UUID key: given in the row, or the field's default
+            ids = [row.pop(meta.pk.attname, None) or meta.pk.get_default() for row in rows]
         columns = ", ".join(quote(f.column) for f in [meta.pk, *fields])
         # psycopg adapts str, int, bool, date and datetime itself; only JSON needs the field's preparation
         json_fields = [(f.attname, f) for f in fields if f.get_internal_type() == "JSONField"]
