@@ -442,6 +442,7 @@ def tally(poll: Poll) -> dict:
             row["trust_share"] = float(Fraction(row[TRUST], n_valid)) if n_valid else 0.0
             row["below_half"] = bool(n_valid) and Fraction(row[TRUST], n_valid) < warn
             row["removal_majority"] = row[DISTRUST] >= needed  # E24: more than half of ALL
+            row["two_years_running"] = row["below_half"] and _below_half_last_year(poll, row["candidate"])
         return result
     qualified = [(r[FOR], r["name"], r["candidate"]) for r in result["rows"] if r[FOR] >= needed]
     qualified += [(n, name, None) for name, n in write_ins.items() if n >= needed]
@@ -462,6 +463,55 @@ def tally(poll: Poll) -> dict:
     result["unfilled"] = 0 if tie else poll.seats - len(elected)  # seats left for the tie round are not unfilled
     result["unfilled_rule"] = rules["unfilled_seats"]
     return result
+
+
+def _below_half_last_year(poll: Poll, candidate_id: int) -> bool:
+    """'信任票不足半数' two years running (a local rule): the same person's confidence vote a year earlier."""
+    person_id = Candidate.objects.filter(pk=candidate_id).values_list("person_id", flat=True).first()
+    year = (poll.opened_at or timezone.now()).year - 1
+    earlier = Poll.objects.filter(
+        kind=Poll.Kind.CONFIDENCE, session__term__body__unit=poll.unit, opened_at__year=year,
+        candidates__person_id=person_id, status__in=[Poll.Status.COUNTED, Poll.Status.APPROVED],
+    ).exclude(pk=poll.pk)
+    return any(row.get("below_half") for p in earlier for row in p.result.get("rows", [])
+               if row.get("candidate") in set(p.candidates.filter(person_id=person_id).values_list("pk", flat=True)))
+
+
+RULE_CHOICES = {
+    "E17_quorum_inclusive": [(True, _("two thirds or more (≥)")), (False, _("more than two thirds (>)"))],
+    "E18_rounding": [("ceil", _("round the 5 % margin up")), ("round", _("round the 5 % margin to nearest"))],
+    "unfilled_seats": [("another_round", _("vote again among those not elected")), ("vacant", _("leave vacant"))],
+}
+
+
+@transaction.atomic
+def choose_rules(poll: Poll, *, choices: dict, acting_user) -> Poll:
+    """Before opening, the officers choose among the allowed readings; open_poll then freezes them."""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    if poll.status != Poll.Status.DRAFT:
+        raise ElectionError(_("The rules are frozen once the poll opens."))
+    rules = dict(rules_for(poll))
+    for key, value in choices.items():
+        if key in RULE_CHOICES and value in [v for v, _label in RULE_CHOICES[key]]:
+            rules[key] = value
+    poll.rules = rules
+    poll.save(update_fields=["rules"])
+    log_event(poll, "rules_chosen", {k: rules[k] for k in RULE_CHOICES}, acting_user)
+    return poll
+
+
+def rule_table(poll: Poll) -> list[tuple[str, str, str]]:
+    """(rule id, what, value in force) for the poll page."""
+    rules = rules_for(poll)
+    labels = {k: dict(v) for k, v in RULE_CHOICES.items()}
+    return [
+        ("E17", _("quorum: share of those entitled who must have signed in"), rules["E17_quorum"]),
+        ("E17", _("reading of 三分之二以上"), str(labels["E17_quorum_inclusive"][rules["E17_quorum_inclusive"]])),
+        ("E17", _("elected with more than this share of those entitled"), rules["E17_elected_share"]),
+        ("E18", _("committee candidate margin"), f"{rules['E18_margin']} · {labels['E18_rounding'][rules['E18_rounding']]}"),
+        ("E21", _("days the candidate list is published before the vote"), str(rules["E21_notice_days"])),
+        ("E17", _("seats left unfilled"), str(labels["unfilled_seats"][rules["unfilled_seats"]])),
+    ]
 
 
 def _ballot_counts(poll: Poll):

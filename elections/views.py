@@ -67,6 +67,8 @@ def poll_detail(request, pk):
         "mismatches": services.paper_mismatches(poll),
         "chain_ok": services.verify_chain(poll)[0],
         "is_scrutineer": roles.has_role(request.user, roles.SCRUTINEER),
+        "rule_table": services.rule_table(poll),
+        "rule_choices": services.RULE_CHOICES,
     })
 
 
@@ -100,6 +102,10 @@ def poll_action(request, pk, action):
                 services.check_in(poll, person, acting_user=request.user)
             else:
                 services.issue_paper_ballot(poll, person, acting_user=request.user)
+        elif action == "rules":
+            choices = {k: request.POST.get(k) for k in services.RULE_CHOICES}
+            choices["E17_quorum_inclusive"] = choices["E17_quorum_inclusive"] == "True"
+            services.choose_rules(poll, choices=choices, acting_user=request.user)
         elif action == "approve":
             form = ApprovalForm(request.POST)
             if not form.is_valid():
@@ -192,6 +198,16 @@ def ballot_papers(request, pk):
 
 @login_required
 @permission_required("elections.view_poll", raise_exception=True)
+def poll_sign_in_sheet(request, pk):
+    """The printable sign-in sheet of the roll (who signed in — never how anyone voted)."""
+    poll = _poll(request, pk)
+    roll = poll.roll.filter(excluded_reason="").select_related("person").order_by("person__name")
+    pdf = render_pdf("elections/pdf/sign_in_sheet.html", {"poll": poll, "roll": roll, "gate": services.gate(poll)})
+    return HttpResponse(pdf, content_type="application/pdf")
+
+
+@login_required
+@permission_required("elections.view_poll", raise_exception=True)
 def result_report(request, pk):
     """The 选举结果报告单 for the higher union: every figure, the scrutineers and signature lines."""
     poll = _poll(request, pk)
@@ -213,4 +229,5 @@ urlpatterns = [
     path("<int:pk>/ballots/", ballots, name="ballots"),
     path("<int:pk>/papers.pdf", ballot_papers, name="ballot-papers"),
     path("<int:pk>/report.pdf", result_report, name="result-report"),
+    path("<int:pk>/sign-in.pdf", poll_sign_in_sheet, name="sign-in-sheet"),
 ]

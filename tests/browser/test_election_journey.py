@@ -49,7 +49,7 @@ def test_chair_election_from_sign_in_to_the_committee_page(live_server, browser)
     officer.wait_for_url("**/elections/*/")
     poll = Poll.objects.get()
     for person in voters[:2]:
-        officer.click("details summary")
+        officer.click("details:has(form[action$='/candidate/']) summary")
         officer.select_option("select[name=person]", str(person.pk))
         officer.click("form[action$='/candidate/'] button")
         officer.wait_for_load_state()

@@ -332,3 +332,36 @@ def test_five_hundred_voters_casting_at_once_give_five_hundred_ballots(school, o
         list(pool.map(cast, users))
     assert Ballot.objects.filter(poll=poll).count() == 500
     assert RollEntry.objects.filter(poll=poll, has_voted=True).count() == 500
+
+
+def test_officers_choose_the_reading_of_two_thirds_before_opening(session, voters, officer):
+    poll = chair_poll(session, voters, officer)
+    services.choose_rules(poll, choices={"E17_quorum_inclusive": False}, acting_user=officer)
+    sign_in(poll, voters[:6], officer)  # exactly two thirds of 9
+    with pytest.raises(ElectionError, match="opens at 7"):
+        services.open_poll(poll, acting_user=officer)  # "more than two thirds" needs 7
+    sign_in(poll, voters[6:7], officer)
+    poll = services.open_poll(poll, acting_user=officer)
+    assert poll.rules["E17_quorum_inclusive"] is False
+    with pytest.raises(ElectionError, match="frozen"):
+        services.choose_rules(poll, choices={"E17_quorum_inclusive": True}, acting_user=officer)
+
+
+def test_confidence_below_half_two_years_running(session, voters, officer, time_machine):
+    def confidence_vote(year, distrust):
+        time_machine.move_to(datetime.datetime(year, 12, 1, 9, tzinfo=datetime.UTC))
+        poll = services.create_poll(session, kind="confidence", title=f"{year}年民主评议", acting_user=officer)
+        services.add_candidate(poll, voters[0], acting_user=officer)
+        services.freeze_roll(poll, acting_user=officer)
+        sign_in(poll, voters, officer)
+        services.open_poll(poll, acting_user=officer)
+        key = cand(poll, "王芳")
+        for i, person in enumerate(voters):
+            services.cast_ballot(poll, user=person.user, marks={key: "distrust" if i < distrust else "trust"})
+        services.close_poll(poll, acting_user=officer)
+        return services.count_poll(poll, acting_user=officer)["rows"][0]
+
+    first = confidence_vote(2025, 5)
+    assert first["below_half"] and not first["two_years_running"]
+    second = confidence_vote(2026, 6)
+    assert second["below_half"] and second["two_years_running"]
