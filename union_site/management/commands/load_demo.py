@@ -82,6 +82,7 @@ class Command(BaseCommand):
             self._committees(units)
             accounts = self._accounts(units)
             self._congress(units)
+            self._election(units)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created_people} people added)."))
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
@@ -207,6 +208,28 @@ class Command(BaseCommand):
             location="学校报告厅", proposals_open_on=starts - datetime.timedelta(days=30),
             proposals_close_on=starts - datetime.timedelta(days=15),
         )
+
+    def _election(self, units) -> None:
+        """A chair election being prepared for the central school's members' assembly."""
+        from congress.models import Body, Session, Term
+        from elections.models import Candidate, Poll
+
+        school = units["XJY-CGZX"]
+        body, _ = Body.objects.get_or_create(unit=school, kind=Body.Kind.MEMBER_CONGRESS, is_active=True,
+                                             defaults={"name": "城关中心小学会员代表大会"})
+        if Poll.objects.filter(session__term__body=body).exists():
+            return
+        term = Term.objects.create(body=body, number=2, starts_on=datetime.date(2021, 12, 20), years=5)
+        today = timezone.localdate()
+        session = Session.objects.create(term=term, number=1, title="第二届会员代表大会换届选举会议",
+                                         starts_on=today + datetime.timedelta(days=10),
+                                         ends_on=today + datetime.timedelta(days=10), location="学校报告厅")
+        poll = Poll.objects.create(session=session, kind=Poll.Kind.ELECTION, title="工会主席选举",
+                                   post=Poll.Post.CHAIR, seats=1, candidates_published_on=today)
+        for staff_no in ("CGZX0011", "CGZX0012"):
+            person = Person.objects.filter(staff_no=staff_no).first()
+            if person is not None:
+                Candidate.objects.create(poll=poll, person=person, nominated_by="工会小组推荐")
 
     def _accounts(self, units):
         User = get_user_model()
