@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import Committee, Membership, Person, PostHolding
 from union_site.audit import record_audit
@@ -40,12 +41,12 @@ DEFAULT_RULES = {
 }
 
 INELIGIBLE_REASONS = {
-    "admin_head": _("administrative head or deputy of the unit"),
-    "partner": _("partner of the enterprise, or a close relative of one"),
-    "relative": _("close relative of the unit's principal leader"),
-    "hr_head": _("head of the human-resources department"),
-    "foreign": _("foreign employee"),
-    "scrutineer": _("scrutineer or counter of this election"),
+    "admin_head": gettext_lazy("administrative head or deputy of the unit"),
+    "partner": gettext_lazy("partner of the enterprise, or a close relative of one"),
+    "relative": gettext_lazy("close relative of the unit's principal leader"),
+    "hr_head": gettext_lazy("head of the human-resources department"),
+    "foreign": gettext_lazy("foreign employee"),
+    "scrutineer": gettext_lazy("scrutineer or counter of this election"),
 }
 
 
@@ -478,9 +479,9 @@ def _below_half_last_year(poll: Poll, candidate_id: int) -> bool:
 
 
 RULE_CHOICES = {
-    "E17_quorum_inclusive": [(True, _("two thirds or more (≥)")), (False, _("more than two thirds (>)"))],
-    "E18_rounding": [("ceil", _("round the 5 % margin up")), ("round", _("round the 5 % margin to nearest"))],
-    "unfilled_seats": [("another_round", _("vote again among those not elected")), ("vacant", _("leave vacant"))],
+    "E17_quorum_inclusive": [(True, gettext_lazy("two thirds or more (≥)")), (False, gettext_lazy("more than two thirds (>)"))],
+    "E18_rounding": [("ceil", gettext_lazy("round the 5 % margin up")), ("round", gettext_lazy("round the 5 % margin to nearest"))],
+    "unfilled_seats": [("another_round", gettext_lazy("vote again among those not elected")), ("vacant", gettext_lazy("leave vacant"))],
 }
 
 
@@ -510,7 +511,7 @@ def rule_table(poll: Poll) -> list[tuple[str, str, str]]:
         ("E17", _("elected with more than this share of those entitled"), rules["E17_elected_share"]),
         ("E18", _("committee candidate margin"), f"{rules['E18_margin']} · {labels['E18_rounding'][rules['E18_rounding']]}"),
         ("E21", _("days the candidate list is published before the vote"), str(rules["E21_notice_days"])),
-        ("E17", _("seats left unfilled"), str(labels["unfilled_seats"][rules["unfilled_seats"]])),
+        ("§3.11", _("seats left unfilled"), str(labels["unfilled_seats"][rules["unfilled_seats"]])),
     ]
 
 
