@@ -6,13 +6,15 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from members.models import OrgUnit
+from union_site.audit import record_audit
 
 from . import services
 from .checks import composition_checks, recommended_body_kind
-from .forms import BodyForm, EndRepresentativeForm, RepresentativeForm, TermForm
-from .models import Body, Representative, Term
+from .forms import BodyForm, DelegationForm, EndRepresentativeForm, RepresentativeForm, TermForm
+from .models import Body, Delegation, Representative, Term
 
 
 @login_required
@@ -60,6 +62,8 @@ def body_detail(request, pk):
         )
         context["sessions"] = term.sessions.order_by("-starts_on")
         context["joint_meetings"] = term.joint_meetings.select_related("confirmed_by")
+        context["delegations"] = term.delegations.select_related("leader__person")
+        context["delegation_form"] = DelegationForm(term=term)
     return render(request, "congress/body_detail.html", context)
 
 
@@ -118,6 +122,23 @@ def representative_end(request, pk):
                                                   % {"name": rep.person.name}, "body": rep.term.body})
 
 
+@require_POST
+@login_required
+@permission_required("congress.add_delegation", raise_exception=True)
+def delegation_create(request, pk):
+    """A delegation (代表团/组) of the term, with its leader among the serving representatives."""
+    term = get_object_or_404(Term.objects.visible_to(request.user), pk=pk)
+    form = DelegationForm(request.POST, term=term)
+    if form.is_valid():
+        delegation = Delegation.objects.create(term=term, name=form.cleaned_data["name"],
+                                               leader=form.cleaned_data["leader"])
+        record_audit(delegation, "congress.delegation.created", request.user)
+        messages.success(request, _("The delegation was added."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("congress:body-detail", pk=term.body_id)
+
+
 urlpatterns = [
     path("", body_list, name="body-list"),
     path("units/<int:unit_pk>/bodies/new/", body_create, name="body-create"),
@@ -125,4 +146,5 @@ urlpatterns = [
     path("bodies/<int:pk>/terms/new/", term_create, name="term-create"),
     path("terms/<int:pk>/representatives/new/", representative_create, name="representative-create"),
     path("representatives/<int:pk>/end/", representative_end, name="representative-end"),
+    path("terms/<int:pk>/delegations/new/", delegation_create, name="delegation-create"),
 ]

@@ -37,6 +37,23 @@ class RepresentativeForm(forms.ModelForm):
         self.fields["delegation"].required = False
 
 
+class DelegationForm(forms.Form):
+    name = forms.CharField(label=_("name"), max_length=80, error_messages={"required": _("Name the delegation.")})
+    leader = forms.ModelChoiceField(label=_("leader"), queryset=Representative.objects.none(), required=False)
+
+    def __init__(self, *args, term, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.term = term
+        self.fields["leader"].queryset = term.representatives.active().select_related("person").order_by("person__name")
+        self.fields["leader"].label_from_instance = lambda r: r.person.name
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if self.term.delegations.filter(name=name).exists():
+            raise forms.ValidationError(_("This term already has a delegation of that name."))
+        return name
+
+
 class EndRepresentativeForm(forms.Form):
     status = forms.ChoiceField(
         label=_("how the seat ends"),

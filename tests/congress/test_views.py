@@ -163,3 +163,16 @@ def test_proposal_list_query_count_is_constant(client, session, reps, django_ass
     login(client, author)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("congress:proposal-list")).status_code == 200
+
+
+def test_delegations_with_leaders(client, officer, term, reps):
+    from congress.models import Delegation
+
+    url = reverse("congress:delegation-create", args=[term.pk])
+    client.force_login(officer)
+    assert client.get(url).status_code == 405
+    client.post(url, {"name": "第一代表团", "leader": reps[0].pk})
+    delegation = Delegation.objects.get()
+    assert delegation.leader == reps[0] and delegation.term == term
+    response = client.post(url, {"name": "第一代表团"}, follow=True)
+    assert Delegation.objects.count() == 1 and "第一代表团" in response.content.decode()
