@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.scope import UnitScopedQuerySet
+from union_site.models import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class PollQuerySet(UnitScopedQuerySet):
@@ -181,7 +182,7 @@ class PaperEntry(models.Model):
         return f"{self.poll} #{self.paper_no}"
 
 
-class PollEvent(models.Model):
+class PollEvent(AppendOnlyModel):
     """The poll's evidence log: each event carries the hash of the one before (verify_poll_log)."""
 
     poll = models.ForeignKey(Poll, on_delete=models.PROTECT, related_name="events", verbose_name=_("poll"))
@@ -192,6 +193,8 @@ class PollEvent(models.Model):
     created_at = models.DateTimeField(_("when"), default=timezone.now)
     prev_hash = models.CharField(_("previous hash"), max_length=64)
     hash = models.CharField(_("hash"), max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("poll event")

@@ -115,20 +115,37 @@ class ActivationCode(models.Model):
         return _hash_code(code)
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows of a log are added, never changed or removed (the audit log, membership history, poll logs)."""
+
     def update(self, **kwargs):
-        raise PermissionDenied("The audit log is append-only.")
+        raise PermissionDenied(f"{self.model._meta.verbose_name_plural} is append-only.")
 
     def delete(self):
-        raise PermissionDenied("The audit log is append-only.")
+        raise PermissionDenied(f"{self.model._meta.verbose_name_plural} is append-only.")
 
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionDenied(f"{self._meta.verbose_name_plural} is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionDenied(f"{self._meta.verbose_name_plural} is append-only.")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_object(self, obj):
         return self.filter(
             content_type=ContentType.objects.get_for_model(obj, for_concrete_model=False), object_id=str(obj.pk)
         )
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """Who did what to which object, and when. Append-only: never updated or deleted.
 
     ``object_repr`` keeps a readable name even after the object is gone. Personal
@@ -163,14 +180,6 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("The audit log is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("The audit log is append-only.")
 
 
 class NotificationQuerySet(models.QuerySet):

@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from members.idcard import mask_id_number, parse_id_number
 from members.scope import UnitScopedQuerySet
 from union_site import crypto
+from union_site.models import AppendOnlyModel, AppendOnlyQuerySet
 
 
 def new_verify_token() -> str:
@@ -250,15 +251,7 @@ class Membership(models.Model):
         return self.status == self.Status.ACTIVE
 
 
-class MembershipEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionDenied("Membership history is append-only.")
-
-    def delete(self):
-        raise PermissionDenied("Membership history is append-only.")
-
-
-class MembershipEvent(models.Model):
+class MembershipEvent(AppendOnlyModel):
     """One step of a membership's history: append-only, with who and when."""
 
     class Kind(models.TextChoices):
@@ -297,7 +290,7 @@ class MembershipEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
-    objects = MembershipEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("membership event")
@@ -306,14 +299,6 @@ class MembershipEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionDenied("Membership history is append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionDenied("Membership history is append-only.")
 
 
 class TransferRequest(models.Model):

@@ -4,6 +4,7 @@ import datetime
 import threading
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.db import connection
 
@@ -262,7 +263,11 @@ def test_the_log_is_a_hash_chain_and_tampering_is_detected(session, voters, offi
     assert "chain intact" in capsys.readouterr().out
     kinds = list(PollEvent.objects.filter(poll=poll).values_list("kind", flat=True))
     assert "opened" in kinds and "closed" in kinds and "cast" not in kinds  # casting is never logged per voter
-    PollEvent.objects.filter(poll=poll, kind="opened").update(data={"entitled": 99})
+    with pytest.raises(PermissionDenied):  # the application never rewrites the log …
+        PollEvent.objects.filter(poll=poll, kind="opened").update(data={"entitled": 99})
+    with connection.cursor() as cursor:  # … but someone with the database might
+        cursor.execute("UPDATE elections_pollevent SET data = %s WHERE poll_id = %s AND kind = 'opened'",
+                       ['{"entitled": 99}', poll.pk])
     with pytest.raises(SystemExit) as exc:
         call_command("verify_poll_log", str(poll.pk))
     assert exc.value.code == 1
