@@ -37,8 +37,8 @@ class NameMaker:
 
     def __init__(self, rng):
         self.rng = rng
-        self.surnames = rng.choices(SURNAMES, weights=_zipf(len(SURNAMES), 0.9), k=200_000)
-        self.given = rng.choices(GIVEN, weights=_zipf(len(GIVEN), 0.7), k=200_000)
+        self.surnames = rng.choices(SURNAMES, weights=_zipf(len(SURNAMES), 0.6), k=200_000)
+        self.given = rng.choices(GIVEN, weights=_zipf(len(GIVEN), 0.3), k=200_000)
         self.i = 0
 
     def __call__(self):

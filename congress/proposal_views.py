@@ -153,7 +153,7 @@ def _post_only(view):
 @_post_only
 def proposal_invite(request, pk):
     return _form_action(request, pk, InviteForm, lambda p, d: services.invite_seconders(
-        p, d["representatives"], acting_user=request.user), _("Invitations sent."), proposal=True)
+        p, d["representatives"], acting_user=request.user), _("Invitations sent."), needs_proposal=True)
 
 
 @_post_only
@@ -181,14 +181,14 @@ def _committee_only(view):
 @_committee_only
 def proposal_review(request, pk):
     return _form_action(request, pk, ReviewForm, lambda p, d: services.review_proposal(
-        p, acting_user=request.user, **d), _("The decision was recorded."), proposal=True)
+        p, acting_user=request.user, **d), _("The decision was recorded."), needs_proposal=True)
 
 
 @_committee_only
 def proposal_assign(request, pk):
     return _form_action(request, pk, AssignForm, lambda p, d: services.assign_proposal(
         p, lead=d["lead"], joint=list(d["joint"]), days=d["days"], acting_user=request.user),
-        _("Assigned to the department."), proposal=True)
+        _("Assigned to the department."), needs_proposal=True)
 
 
 @_committee_only
