@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from union_site import roles
 from union_site.excel import xlsx_response
@@ -129,9 +130,10 @@ def _post_action(request, pk, call, success):
     return redirect("congress:proposal-detail", pk=proposal.pk)
 
 
-def _form_action(request, pk, form_class, call, success, **form_kwargs):
+def _form_action(request, pk, form_class, call, success, *, needs_proposal=False):
+    """Validate a POSTed form (some forms need the proposal for their choices), call the service, redirect."""
     proposal = _proposal(request, pk)
-    form = form_class(request.POST, **dict.fromkeys(form_kwargs, proposal))
+    form = form_class(request.POST, proposal=proposal) if needs_proposal else form_class(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("congress:proposal-detail", pk=proposal.pk)
@@ -145,8 +147,6 @@ def _form_action(request, pk, form_class, call, success, **form_kwargs):
 
 
 def _post_only(view):
-    from django.views.decorators.http import require_POST
-
     return require_POST(login_required(view))
 
 

@@ -1,12 +1,13 @@
 """Roster pages, person pages, membership workflows and members' own pages."""
 
 import json
+import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Value
+from django.db.models import Exists, F, FilteredRelation, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +34,7 @@ from .forms import (
     RetainForm,
     TransferForm,
 )
+from .idcard import normalise_text
 from .models import (
     CorrectionRequest,
     Membership,
@@ -42,7 +44,8 @@ from .models import (
     RegionProfile,
     TransferRequest,
 )
-from .scope import in_scope, scope_filter
+from .models.people import Gender
+from .scope import in_scope, scope_filter, scope_paths
 
 S = Membership.Status
 CURRENT = [S.ACTIVE, S.RETAINED, S.HELD, S.TRANSFERRING]
@@ -72,7 +75,7 @@ def unit_detail(request, pk):
 
 # --- the roster ----------------------------------------------------------------------------------
 
-ROSTERS = {
+ROSTERS = {  # the five 花名册: views of the same people
     "staff": gettext_lazy("Staff roster"),
     "members": gettext_lazy("Members roster"),
     "officers": gettext_lazy("Union officers roster"),
@@ -80,80 +83,85 @@ ROSTERS = {
     "activists": gettext_lazy("Activists roster"),
 }
 SORTS = {"name": "name", "card": "cm__card_no", "joined": "cm__joined_on", "unit": "unit__path"}
+FLAGS = {"rep": "is_member_representative", "activist": "is_activist", "hardship": "is_hardship"}
+PER_PAGE = 50
 
 
 def roster_queryset(user, params):
-    """People in scope with their current membership joined in (one LEFT JOIN), filtered and sorted."""
-    qs = (
-        Person.objects.filter(scope_filter(user, "unit__path"))
-        .annotate(cm=FilteredRelation("memberships", condition=Q(memberships__status__in=CURRENT + [S.APPLIED])))
-        .select_related("unit")
+    """People in the user's scope, filtered and sorted, with their current membership joined in as ``cm``.
+
+    ``cm`` is one LEFT JOIN (a person has at most one current membership, a database constraint), so
+    a page of people with card number and status is a single query. Shared with the roster export.
+    """
+    qs = Person.objects.visible_to(user).annotate(
+        cm=FilteredRelation("memberships", condition=Q(memberships__status__in=[*CURRENT, S.APPLIED]))
     )
-    roster = params.get("roster", "staff")
+    roster = params.get("roster")
     if roster == "members":
         qs = qs.filter(cm__status__in=CURRENT)
     elif roster == "officers":
-        today = timezone.localdate()
-        qs = qs.filter(
-            Exists(
-                PostHolding.objects.filter(person=OuterRef("pk"), started_on__lte=today).filter(
-                    Q(ended_on__isnull=True) | Q(ended_on__gt=today)
-                )
-            )
-        )
+        qs = qs.filter(Exists(PostHolding.objects.current().filter(person=OuterRef("pk"))))
     elif roster == "representatives":
         qs = qs.filter(is_member_representative=True)
     elif roster == "activists":
         qs = qs.filter(is_activist=True)
-    q = (params.get("q") or "").strip()
+
     name_search = False
-    if q:
-        if any(ch.isdigit() for ch in q):  # phone, staff number or card number
-            qs = qs.filter(Q(phone__startswith=q) | Q(staff_no__startswith=q) | Q(cm__card_no__startswith=q))
+    if q := normalise_text(params.get("q")):
+        if any(ch.isdigit() for ch in q):  # a phone, staff or card number: prefix searches
+            qs = qs.filter(Q(phone__startswith=q) | Q(staff_no__startswith=q) | Q(cm__card_no__startswith=q.upper()))
         else:
-            # Prefix searches on B-tree indexes (a 2-character name is too short for trigrams). Name OR
-            # department in one condition would stop PostgreSQL from reading the name index in order,
-            # so a department is searched only when one starts with the text.
-            if qs.filter(department__startswith=q).exists():
-                qs = qs.filter(department__startswith=q)
-            else:
-                qs = qs.filter(name__startswith=q)
-                name_search = True
-    if status := params.get("status"):
-        qs = qs.filter(cm__isnull=True) if status == "none" else qs.filter(cm__status=status)
-    if unit_id := params.get("unit"):
-        unit = OrgUnit.objects.filter(scope_filter(user, "path"), pk=unit_id).only("path").first() if str(
-            unit_id
-        ).isdigit() else None
-        # by id, not by path: the planner then reads only those units' people (index on unit, name)
-        qs = qs.filter(unit_id__in=OrgUnit.objects.descendants_of(unit).values("pk")) if unit else qs.none()
-    for flag in ("gender", "category"):
-        if value := params.get(flag):
-            qs = qs.filter(**{flag: value})
-    for param, field in (("rep", "is_member_representative"), ("activist", "is_activist"), ("hardship", "is_hardship")):
+            # A name or a department, by prefix: both have a B-tree index for LIKE 'x%' (a 2-character
+            # Chinese name is too short for trigrams, DESIGN.md).
+            qs = qs.filter(Q(name__startswith=q) | Q(department__startswith=q))
+            name_search = True
+    if dept := normalise_text(params.get("dept")):
+        qs = qs.filter(department__icontains=dept)
+    status = params.get("status")
+    if status == "none":
+        qs = qs.filter(cm__isnull=True)
+    elif status in S.values:
+        qs = qs.filter(cm__status=status)
+    if (unit := params.get("unit", "")).isdigit():
+        # The unit and everything below it: paths are made of ids, so "/<id>/" occurs exactly in the
+        # subtree. The condition is on the (small) unit table; the scope above still applies.
+        qs = qs.filter(unit__path__contains=f"/{int(unit)}/")
+    if (gender := params.get("gender")) in Gender.values:
+        qs = qs.filter(gender=gender)
+    if (category := params.get("category")) in Person.Category.values:
+        qs = qs.filter(category=category)
+    for param, field in FLAGS.items():
         if params.get(param) in {"1", "0"}:
             qs = qs.filter(**{field: params[param] == "1"})
-    sort = params.get("sort", "name")
-    field = F(SORTS.get(sort.lstrip("-"), "name"))
-    if name_search and sort.lstrip("-") == "name":
-        # Sort the few matches found through the prefix index; ordering by the bare column would make
-        # PostgreSQL walk the whole (name, id) index in order and filter it (seconds on a million rows).
-        field = Concat(field, Value(""))
-    return qs.order_by(field.desc(nulls_last=True) if sort.startswith("-") else field.asc(nulls_last=True), "pk")
+    return qs.order_by(*_ordering(params.get("sort", ""), name_search))
 
 
-def _unit_choices(user, limit=300):
-    """The unit filter's options: the scope's roots and two levels below them, at most ``limit``."""
-    from .scope import scope_paths
+def _ordering(sort, name_search):
+    key = sort.lstrip("-")
+    descending = sort.startswith("-")
+    if key not in SORTS or key == "name":
+        if name_search:
+            # Sort the matches found through the prefix index. Ordering by the bare column would let
+            # PostgreSQL walk the whole (name, id) index in order instead (seconds on a million rows).
+            field = Concat("name", Value(""))
+            return [field.desc() if descending else field.asc(), "-pk" if descending else "pk"]
+        # name and id in the same direction: the (name, id) index is read forwards or backwards
+        return ["-name", "-pk"] if descending else ["name", "pk"]
+    field = F(SORTS[key])
+    return [field.desc(nulls_last=True) if descending else field.asc(nulls_last=True), "name", "pk"]
 
-    roots = scope_paths(user)  # cached for the request: no extra query
-    top = min((p.count("/") - 2 for p in roots), default=0)
-    qs = OrgUnit.objects.filter(scope_filter(user, "path")).active()
-    return qs.filter(depth__lte=top + 2).order_by("path").only("pk", "name", "depth")[:limit]
+
+class CappedCount(Subquery):
+    """``(SELECT COUNT(*) FROM (<queryset> LIMIT n))``: counting stops after ``n`` rows."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS capped)"
+
+    def __init__(self, queryset, limit):
+        super().__init__(queryset.order_by().values("pk")[:limit], output_field=IntegerField())
 
 
 class CappedPaginator(Paginator):
-    """Counts at most COUNT_CAP + 1 rows: a huge roster never pays for a full COUNT(*)."""
+    """Never counts more than COUNT_CAP + 1 rows: a huge roster shows "more than 10,000"."""
 
     @cached_property
     def count(self):
@@ -163,38 +171,75 @@ class CappedPaginator(Paginator):
     def capped(self):
         return self.count > COUNT_CAP
 
+    def page_with_count(self, number):
+        """One query for the page and the (capped) count: the count rides along as a scalar subquery."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            number = 1
+        number = min(max(number, 1), math.ceil((COUNT_CAP + 1) / self.per_page))
+        rows = self._rows(number, with_count=True)
+        if rows:
+            self.count = rows[0]["capped_count"]
+        elif number > 1 and self.count:  # past the end: show the last page, as Paginator.get_page does
+            number = self.num_pages
+            rows = self._rows(number, with_count=False)
+        else:
+            self.count = 0
+        return self._get_page(rows, number, self)
+
+    def _rows(self, number, *, with_count):
+        qs = self.object_list
+        if with_count:
+            qs = qs.annotate(capped_count=CappedCount(qs, COUNT_CAP + 1))
+        return list(qs[(number - 1) * self.per_page : number * self.per_page])
+
+
+def _unit_choices(user, selected, limit=300):
+    """The unit filter's options: the scope's roots and two levels below them (shallowest first, at most
+    ``limit``), plus the selected unit; in tree order."""
+    roots = scope_paths(user)  # cached for the request: no extra query
+    top = min((p.count("/") - 2 for p in roots), default=0)
+    near = Q(depth__lte=top + 2)
+    if selected.isdigit():
+        near |= Q(pk=int(selected))
+    units = OrgUnit.objects.visible_to(user).active().filter(near).order_by("depth", "path")
+    return sorted(units.only("pk", "name", "depth", "path")[:limit], key=lambda u: u.path)
+
 
 @login_required
 @permission_required("members.view_person", raise_exception=True)
 def roster(request):
     params = request.GET
+    roster_key = params.get("roster") if params.get("roster") in ROSTERS else "staff"
     qs = roster_queryset(request.user, params).values(
-        "pk", "name", "gender", "phone", "staff_no", "department", "category", "id_number_masked",
-        "unit__name", "cm__status", "cm__card_no", "cm__joined_on",
+        "pk", "name", "gender", "phone", "department", "id_number_masked", "is_member_representative",
+        "is_activist", "is_hardship", "unit__name", "cm__status", "cm__card_no", "cm__joined_on",
     )
-    page = CappedPaginator(qs, 50).get_page(params.get("page"))
-    people = list(page.object_list)
-    statuses = dict(Membership.Status.choices)
-    genders = dict(Person._meta.get_field("gender").choices)
-    categories = dict(Person.Category.choices)
-    for p in people:
+    page = CappedPaginator(qs, PER_PAGE).page_with_count(params.get("page"))
+    statuses, genders = dict(S.choices), dict(Gender.choices)
+    for p in page.object_list:
         p["status_label"] = statuses.get(p["cm__status"], _("Not a member"))
         p["gender_label"] = genders.get(p["gender"], "")
-        p["category_label"] = categories.get(p["category"], "")
-    units = _unit_choices(request.user)
+    filters = {k: params[k] for k in ("status", "unit", "gender", "category", "rep", "activist", "hardship", "dept")
+               if params.get(k)}
     return render(
         request,
         "members/roster_list.html",
         {
             "page_obj": page,
-            "people": people,
-            "units": units,
+            "people": page.object_list,
+            "units": _unit_choices(request.user, params.get("unit", "")),
             "rosters": ROSTERS,
-            "roster_key": params.get("roster", "staff"),
-            "statuses": Membership.Status.choices,
+            "roster_key": roster_key,
+            "roster_label": ROSTERS[roster_key],
+            "statuses": S.choices,
+            "genders": Gender.choices,
             "categories": Person.Category.choices,
             "capped": page.paginator.capped,
             "cap": COUNT_CAP,
+            "filters_open": bool(filters),
+            "sort": params.get("sort", "name"),
         },
     )
 
