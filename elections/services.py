@@ -14,11 +14,13 @@ from fractions import Fraction
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from members.models import Committee, Membership, Person, PostHolding
+from union_site import roles
 from union_site.audit import record_audit
 
 from .models import Ballot, Candidate, PaperEntry, Poll, PollEvent, RollEntry
@@ -137,6 +139,11 @@ def add_candidate(poll: Poll, person: Person, *, acting_user, nominated_by="", d
                                                                             "reasons": "、".join(reasons)})
     if not Membership.objects.filter(person=person, union=poll.unit, status=Membership.Status.ACTIVE).exists():
         raise ElectionError(_("%(name)s is not a member in good standing and cannot stand (M10).") % {"name": person.name})
+    if person.user_id and (
+        poll.paper_entries.filter(counter_id=person.user_id).exists()
+        or person.user.groups.filter(name=roles.SCRUTINEER).exists()
+    ):
+        raise ElectionError(_("%(name)s is a scrutineer or counter and cannot stand.") % {"name": person.name})
     try:
         with transaction.atomic():
             candidate = Candidate.objects.create(poll=poll, person=person, nominated_by=nominated_by)
@@ -215,7 +222,7 @@ def exclude_from_roll(poll: Poll, person: Person, *, reason: str, acting_user) -
         raise ElectionError(_("This voter has voted or is already excluded."))
     entry.excluded_reason = reason
     entry.save(update_fields=["excluded_reason"])
-    Poll.objects.filter(pk=poll.pk).update(entitled=poll.entitled - 1)
+    Poll.objects.filter(pk=poll.pk).update(entitled=F("entitled") - 1)
     log_event(poll, "excluded", {"person": person.pk, "reason": reason}, acting_user)
 
 
@@ -340,6 +347,8 @@ def enter_paper_ballot(poll: Poll, *, paper_no: int, counter, marks: dict, write
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     if poll.status not in {Poll.Status.OPEN, Poll.Status.CLOSED}:
         raise ElectionError(_("Paper ballots are entered while the poll is open or being counted."))
+    if poll.candidates.filter(person__user=counter).exists():
+        raise ElectionError(_("A candidate cannot count the ballots."))
     write_ins = [w.strip()[:50] for w in write_ins if w and w.strip()]
     if not invalid_reason:
         invalid_reason = validate_marks(poll, marks, write_ins)  # an over-marked paper is invalid, not refused
@@ -537,6 +546,33 @@ def _ballot_counts(poll: Poll):
         for name in extra:
             write_ins[name] = write_ins.get(name, 0) + 1
     return totals["returned"], totals["valid"], marks, write_ins
+
+
+@transaction.atomic
+def start_further_round(poll: Poll, *, acting_user) -> Poll:
+    """A further round: among those tied for the last seat, or (rule 'another_round') among the candidates
+    not elected for the seats left unfilled. Same session, same roll source, rules frozen again on opening."""
+    poll = Poll.objects.select_for_update().get(pk=poll.pk)
+    result = poll.result
+    if poll.status not in {Poll.Status.COUNTED, Poll.Status.APPROVED} or poll.kind != Poll.Kind.ELECTION:
+        raise ElectionError(_("A further round follows a counted election."))
+    elected = {e.get("candidate") for e in result.get("elected", [])}
+    if result.get("tie_round"):
+        ids = [t["candidate"] for t in result["tie_round"] if t.get("candidate")]
+        seats = poll.seats - len(result.get("elected", []))
+    elif result.get("unfilled") and poll.rules.get("unfilled_seats") == "another_round":
+        ids = [c.pk for c in poll.candidates.all() if c.pk not in elected]
+        seats = result["unfilled"]
+    else:
+        raise ElectionError(_("This election needs no further round."))
+    further = Poll.objects.create(session=poll.session, kind=poll.kind, post=poll.post, seats=seats,
+                                  roll_source=poll.roll_source, title=_("%(title)s (further round)") % {"title": poll.title},
+                                  candidates_published_on=poll.candidates_published_on)
+    for candidate in Candidate.objects.filter(pk__in=ids):
+        Candidate.objects.create(poll=further, person=candidate.person, nominated_by=candidate.nominated_by)
+    log_event(poll, "further_round", {"poll": further.pk, "seats": seats}, acting_user)
+    log_event(further, "created", {"after": poll.pk, "seats": seats}, acting_user)
+    return further
 
 
 @transaction.atomic

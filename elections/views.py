@@ -106,6 +106,13 @@ def poll_action(request, pk, action):
             choices = {k: request.POST.get(k) for k in services.RULE_CHOICES}
             choices["E17_quorum_inclusive"] = choices["E17_quorum_inclusive"] == "True"
             services.choose_rules(poll, choices=choices, acting_user=request.user)
+        elif action == "further":
+            further = services.start_further_round(poll, acting_user=request.user)
+            messages.success(request, _("The further round is ready."))
+            return redirect("elections:poll-detail", pk=further.pk)
+        elif action == "exclude":
+            person = get_object_or_404(Person, pk=request.POST.get("person"), pk__in=poll.roll.values("person"))
+            services.exclude_from_roll(poll, person, reason=request.POST.get("reason", ""), acting_user=request.user)
         elif action == "approve":
             form = ApprovalForm(request.POST)
             if not form.is_valid():
@@ -117,6 +124,23 @@ def poll_action(request, pk, action):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Done."))
+    return redirect("elections:poll-detail", pk=poll.pk)
+
+
+@require_POST
+@login_required
+@permission_required("elections.add_poll", raise_exception=True)
+def resolution_vote(request):
+    """A secret vote on a congress resolution (K4): the same engine, the congress's result set by the count."""
+    from congress.models import Resolution
+
+    resolution = get_object_or_404(Resolution.objects.visible_to(request.user), pk=request.POST.get("resolution"))
+    try:
+        poll = services.create_poll(resolution.session, kind=Poll.Kind.RESOLUTION, resolution=resolution,
+                                    title=_("Vote: %(title)s") % {"title": resolution.title}, acting_user=request.user)
+    except services.ElectionError as exc:
+        messages.error(request, str(exc))
+        return redirect("congress:session-detail", pk=resolution.session_id)
     return redirect("elections:poll-detail", pk=poll.pk)
 
 
@@ -222,6 +246,7 @@ app_name = "elections"
 urlpatterns = [
     path("", poll_list, name="poll-list"),
     path("new/<int:session_pk>/", poll_create, name="poll-create"),
+    path("resolution-vote/", resolution_vote, name="resolution-vote"),
     path("<int:pk>/", poll_detail, name="poll-detail"),
     path("<int:pk>/do/<slug:action>/", poll_action, name="poll-action"),
     path("<int:pk>/vote/", booth, name="booth"),

@@ -370,3 +370,37 @@ def test_confidence_below_half_two_years_running(session, voters, officer, time_
     assert first["below_half"] and not first["two_years_running"]
     second = confidence_vote(2026, 6)
     assert second["below_half"] and second["two_years_running"]
+
+
+def test_a_tie_round_is_prepared_among_those_tied(session, voters, officer):
+    test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer)
+    poll = Poll.objects.get(title="经审委员")
+    further = services.start_further_round(poll, acting_user=officer)
+    assert further.seats == 1 and sorted(c.person.name for c in further.candidates.all()) == ["张伟", "李明"]
+    assert further.session == poll.session and further.status == "draft"
+
+
+def test_scrutineers_and_counters_cannot_stand(session, voters, officer):
+    from django.contrib.auth.models import Group
+
+    from union_site import roles
+
+    voters[0].user.groups.add(Group.objects.get(name=roles.SCRUTINEER))
+    poll = services.create_poll(session, kind="election", title="主席", post="chair", acting_user=officer)
+    with pytest.raises(ElectionError, match="scrutineer or counter"):
+        services.add_candidate(poll, voters[0], acting_user=officer)
+
+
+def test_a_candidate_cannot_count_paper_ballots(session, voters, officer):
+    poll = open_chair_poll(session, voters, officer)
+    with pytest.raises(ElectionError, match="candidate cannot count"):
+        services.enter_paper_ballot(poll, paper_no=1, counter=voters[0].user, marks={})
+
+
+def test_exclusion_needs_a_reason_and_lowers_the_number_entitled(session, voters, officer):
+    poll = chair_poll(session, voters, officer)
+    with pytest.raises(ElectionError, match="reason"):
+        services.exclude_from_roll(poll, voters[8], reason="", acting_user=officer)
+    services.exclude_from_roll(poll, voters[8], reason="已调离本单位", acting_user=officer)
+    assert services.gate(poll)["entitled"] == 8
+    assert PollEvent.objects.filter(poll=poll, kind="excluded").exists()

@@ -133,3 +133,15 @@ def test_ballot_papers_and_result_report_pdfs(client, officer, setup):
     report = client.get(reverse("elections:result-report", args=[poll.pk]))
     text = PdfReader(io.BytesIO(report.content)).pages[0].extract_text()
     assert "选举结果报告单" in text and "王芳" in text and "应到会人数" in text and "监票" in text
+
+
+def test_secret_vote_on_a_congress_resolution_from_the_session_page(client, officer, setup):
+    from congress import services as congress_services
+
+    session, voters, _ = setup
+    resolution = congress_services.create_resolution(session, title="会员福利方案", text="…", acting_user=officer)
+    client.force_login(officer)
+    assert "elections/resolution-vote" in client.get(reverse("congress:session-detail", args=[session.pk])).content.decode()
+    response = client.post(reverse("elections:resolution-vote"), {"resolution": resolution.pk})
+    poll = Poll.objects.get(kind="resolution")
+    assert response["Location"] == reverse("elections:poll-detail", args=[poll.pk]) and poll.resolution == resolution
