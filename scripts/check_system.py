@@ -19,7 +19,7 @@ has_cjk = False
 if shutil.which("fc-list"):
     out = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, check=False).stdout  # noqa: S603,S607
     has_cjk = bool(out.strip())
-if not has_cjk and not list((ROOT / "static" / "fonts").glob("*.otf")):
+if not has_cjk and not list((ROOT / "static" / "fonts").glob("*.woff2")):
     print("提示：没有找到中文字体，PDF 中的汉字会显示为方框 / warning: no CJK font; PDFs will show boxes.")
     print("请安装 / please install: sudo apt-get install fonts-noto-cjk")
 print("系统检查通过 / system check passed")
