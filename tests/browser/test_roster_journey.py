@@ -56,7 +56,8 @@ def test_officer_imports_fixes_a_bad_row_finds_a_member_and_prints_a_card(live_s
     assert page.locator("[data-import-ok]").is_visible()
     page.click("form[action$='/confirm/'] button")
     page.wait_for_url("**/progress/")
-    assert page.locator("#status").get_attribute("data-state") == "done"
+    assert page.locator("#import-progress").get_attribute("data-state") == "done"
+    assert page.locator("[data-import-done]").is_visible()
     assert Person.objects.count() == 3
 
     page.goto(f"{live_server.url}/members/")
