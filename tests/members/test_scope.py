@@ -189,8 +189,8 @@ def test_unit_page_query_count_does_not_grow_with_children(
     client.force_login(officer)
     # 1 session, 2 user, 3-4 user and group permissions, 5 scope paths, 6 the unit with its counts,
     # 7 ancestors (breadcrumb), 8 effective region; the structure checks: 9 membership stats,
-    # 10 committees, 11 posts, 12-13 the region profile (rules); the nav: 14 unread count,
-    # 15 role groups, 16 the roster record; 17 the children with their counts
-    with django_assert_num_queries(17):
+    # 10 committees, 11 posts, 12 the region profile; the nav: 13 unread count, 14 role groups,
+    # 15 the roster record; 16 the children with their counts
+    with django_assert_num_queries(16):
         response = client.get(reverse("members:unit-detail", args=[school.pk]))
     assert response.content.decode().count("<tr data-unit=") == n_children
