@@ -37,6 +37,7 @@ def free_port() -> int:
 def seed(voters: int):
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection
 
     from congress.models import Body, Session, Term
     from elections import services
@@ -62,7 +63,7 @@ def seed(voters: int):
     candidates = [Candidate.objects.create(poll=poll, person_id=pk) for pk in person_ids[:2]]
     insert_rows(RollEntry, [{"poll_id": poll.pk, "person_id": pk, "checked_in": True} for pk in person_ids])
     poll.entitled = poll.present = voters
-    poll.rules, poll.status = services.rules_for(poll), Poll.Status.OPEN
+    poll.rules, poll.ballot, poll.status = services.rules_for(poll), services.frozen_ballot(poll), Poll.Status.OPEN
     poll.save()
     cookies = []
     for uid in user_ids:  # a logged-in session per voter, as after the login page
@@ -72,6 +73,11 @@ def seed(voters: int):
         store["_auth_user_hash"] = User(pk=uid, password="!").get_session_auth_hash()
         store.create()
         cookies.append(store.session_key)
+    if connection.vendor == "postgresql":
+        # the accounts, the roster and the sessions exist long before a vote, so autovacuum has analysed them;
+        # the roll is analysed by freeze_roll
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return poll, candidates, cookies
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 from members.models import Membership, Person
 
 from .models import Poll
-from .services import ABSTAIN, AGAINST, BASIC, DISTRUST, FOR, INELIGIBLE_REASONS, TRUST, candidates_in_order
+from .services import ABSTAIN, AGAINST, BASIC, DISTRUST, FOR, INELIGIBLE_REASONS, TRUST, ballot_options
 
 
 class PollForm(forms.Form):
@@ -46,9 +46,9 @@ class BallotForm(forms.Form):
             choices = [(TRUST, _("Trust")), (BASIC, _("Basic trust")), (DISTRUST, _("No trust"))]
         else:
             choices = [(FOR, pgettext_lazy("ballot", "Yes")), (AGAINST, pgettext_lazy("ballot", "No")), (ABSTAIN, _("Abstain"))]
-        for candidate in candidates_in_order(poll):
-            self.fields[f"c{candidate.pk}"] = forms.ChoiceField(
-                label=candidate.person.name, choices=choices, widget=forms.RadioSelect, required=False
+        for option in ballot_options(poll):
+            self.fields[f"c{option['id']}"] = forms.ChoiceField(
+                label=option["name"], choices=choices, widget=forms.RadioSelect, required=False
             )
         if poll.kind == Poll.Kind.ELECTION:
             for i in range(poll.seats):

@@ -60,6 +60,10 @@ class Poll(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     rules = models.JSONField(_("rules in force"), default=dict, blank=True, help_text=_("Frozen when the poll opens."))
+    ballot = models.JSONField(
+        _("ballot as opened"), default=list, blank=True, editable=False,
+        help_text=_("The candidates in stroke order (E21) as they stood when the poll opened: [{id, name}, …]."),
+    )
     entitled = models.PositiveIntegerField(_("entitled to vote (应到会)"), null=True, blank=True)
     present = models.PositiveIntegerField(_("signed in when opened"), null=True, blank=True)
     candidates_published_on = models.DateField(_("candidate list published on"), null=True, blank=True)

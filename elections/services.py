@@ -13,7 +13,7 @@ import secrets
 from fractions import Fraction
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -158,6 +158,18 @@ def candidates_in_order(poll: Poll) -> list[Candidate]:
     return sorted(poll.candidates.select_related("person"), key=lambda c: stroke_key(c.person.name))
 
 
+def frozen_ballot(poll: Poll) -> list[dict]:
+    """The ballot's options, {id, name} per candidate in stroke order (E21); none for a resolution."""
+    if poll.kind == Poll.Kind.RESOLUTION:
+        return []
+    return [{"id": c.pk, "name": c.person.name} for c in candidates_in_order(poll)]
+
+
+def ballot_options(poll: Poll) -> list[dict]:
+    """What a voter chooses from: the ballot frozen at opening, or before that the candidates as they stand."""
+    return poll.ballot or frozen_ballot(poll)
+
+
 def candidate_checks(poll: Poll) -> list[tuple[str, bool, str]]:
     """(rule id, ok, message) for the candidate list."""
     rules = rules_for(poll)
@@ -206,6 +218,10 @@ def freeze_roll(poll: Poll, *, acting_user) -> int:
         raise ElectionError(_("The roll has already been drawn up."))
     people = list(_eligible_people(poll).values_list("pk", flat=True))
     RollEntry.objects.bulk_create([RollEntry(poll=poll, person_id=pk) for pk in people])
+    if connection.vendor == "postgresql":
+        # thousands of new rows: fresh statistics, so the planner finds a voter's entry by index from the first cast
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {RollEntry._meta.db_table}")
     poll.entitled = len(people)
     poll.save(update_fields=["entitled"])
     log_event(poll, "roll_frozen", {"entitled": len(people)}, acting_user)
@@ -267,10 +283,12 @@ def open_poll(poll: Poll, *, acting_user) -> Poll:
         raise ElectionError(_("Only %(present)s of %(entitled)s voters have signed in; the poll opens at %(needed)s "
                               "(two thirds, E17).") % g)
     poll.rules = rules_for(poll)  # frozen from now on
+    poll.ballot = frozen_ballot(poll)  # and so is the ballot: candidates only change before opening
     poll.entitled, poll.present = g["entitled"], g["present"]
     poll.status, poll.opened_at = Poll.Status.OPEN, timezone.now()
-    poll.save(update_fields=["rules", "entitled", "present", "status", "opened_at"])
-    log_event(poll, "opened", {"entitled": g["entitled"], "present": g["present"]}, acting_user)
+    poll.save(update_fields=["rules", "ballot", "entitled", "present", "status", "opened_at"])
+    log_event(poll, "opened", {"entitled": g["entitled"], "present": g["present"],
+                               "ballot": [option["name"] for option in poll.ballot]}, acting_user)
     return poll
 
 
@@ -292,6 +310,24 @@ def validate_marks(poll: Poll, marks: dict, write_ins: list, *, keys: set | None
     return ""
 
 
+POLL_LOCK_SPACE = 0x504F4C4C  # "POLL": the PostgreSQL advisory-lock key space of polls
+
+
+def hold_poll_state(poll_pk: int, *, exclusive: bool = False) -> None:
+    """Hold the poll's state steady until the transaction ends.
+
+    A cast holds it shared, so casts run side by side; closing the poll takes it exclusive, so it
+    waits for the casts under way and every later cast sees the poll closed: no ballot lands after
+    the close. On PostgreSQL a transaction-scoped advisory lock (no row is written); SQLite runs one
+    writing transaction at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [POLL_LOCK_SPACE, poll_pk % 2**31])
+
+
 def receipt_hash(code: str) -> str:
     return hashlib.sha256(code.encode()).hexdigest()
 
@@ -303,7 +339,9 @@ def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None,
     """
     write_ins = [w.strip()[:50] for w in (write_ins or []) if w and w.strip()]
     with transaction.atomic():
-        entry = (RollEntry.objects.select_for_update().select_related("poll")
+        hold_poll_state(poll.pk)
+        # only the voter's own roll entry is locked: voters never wait for each other
+        entry = (RollEntry.objects.select_for_update(of=("self",)).select_related("poll")
                  .filter(poll_id=poll.pk, person__user=user, excluded_reason="").first())
         if entry is None:
             raise ElectionError(_("You are not on the roll of this poll."))
@@ -378,6 +416,7 @@ def paper_mismatches(poll: Poll) -> list[int]:
 
 @transaction.atomic
 def close_poll(poll: Poll, *, acting_user) -> Poll:
+    hold_poll_state(poll.pk, exclusive=True)  # waits for the casts under way; later casts see it closed
     poll = Poll.objects.select_for_update().get(pk=poll.pk)
     if poll.status != Poll.Status.OPEN:
         raise ElectionError(_("The poll is not open."))

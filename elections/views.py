@@ -148,14 +148,10 @@ def resolution_vote(request):
 def booth(request, pk):
     """The voter's ballot: only for those on the roll, signed in, and not yet voted (one channel each)."""
     poll = get_object_or_404(Poll.objects.select_related("session"), pk=pk)
-    entry = RollEntry.objects.filter(poll=poll, person__user=request.user, excluded_reason="").first()
-    if entry is None:
-        raise Http404(_("You are not on the roll of this poll."))
-    if request.method == "POST" and request.POST.get("check_in") and not entry.checked_in:
-        services.check_in(poll, entry.person, acting_user=request.user)
-        return redirect("elections:booth", pk=poll.pk)
+    checking_in = request.method == "POST" and request.POST.get("check_in")
     form = BallotForm(request.POST or None, poll=poll) if poll.status == Poll.Status.OPEN else None
-    if request.method == "POST" and form is not None and form.is_valid():
+    if request.method == "POST" and not checking_in and form is not None and form.is_valid():
+        # cast_ballot checks the roll under the lock, so a cast needs no look-up before it
         try:
             code = services.cast_ballot(poll, user=request.user, marks=form.marks(), write_ins=form.write_ins(),
                                         keys=form.option_keys())
@@ -163,6 +159,12 @@ def booth(request, pk):
             form.add_error(None, str(exc))
         else:
             return render(request, "elections/receipt.html", {"poll": poll, "code": code})
+    entry = RollEntry.objects.filter(poll=poll, person__user=request.user, excluded_reason="").first()
+    if entry is None:
+        raise Http404(_("You are not on the roll of this poll."))
+    if checking_in and not entry.checked_in:
+        services.check_in(poll, entry.person, acting_user=request.user)
+        return redirect("elections:booth", pk=poll.pk)
     return render(request, "elections/booth.html", {"poll": poll, "entry": entry, "form": form})
 
 

@@ -273,17 +273,22 @@ def test_the_log_is_a_hash_chain_and_tampering_is_detected(session, voters, offi
     assert exc.value.code == 1
 
 
-@pytest.mark.services
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("seeded_roles")
-def test_fifty_simultaneous_casts_by_one_voter_give_one_ballot(school, officer):
+def open_three_voter_poll(school, officer):
+    """An open chair election with three signed-in voters, two of them candidates; and the first candidate's key."""
     session = SessionFactory(term=TermFactory(body__unit=school, body__kind="member_assembly"))
     voters = [MembershipFactory(person__unit=school, person__user=UserFactory(username=f"p{i}")).person
               for i in range(3)]
     poll = chair_poll(session, voters, officer, candidates=[voters[0].name, voters[1].name])
     sign_in(poll, voters, officer)
     services.open_poll(poll, acting_user=officer)
-    key = str(poll.candidates.first().pk)
+    return poll, voters, str(poll.candidates.first().pk)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_roles")
+def test_fifty_simultaneous_casts_by_one_voter_give_one_ballot(school, officer):
+    poll, voters, key = open_three_voter_poll(school, officer)
     outcomes, barrier = [], threading.Barrier(50)
 
     def cast():
@@ -337,6 +342,48 @@ def test_five_hundred_voters_casting_at_once_give_five_hundred_ballots(school, o
         list(pool.map(cast, users))
     assert Ballot.objects.filter(poll=poll).count() == 500
     assert RollEntry.objects.filter(poll=poll, has_voted=True).count() == 500
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_roles")
+def test_closing_waits_for_the_casts_under_way_and_no_ballot_lands_after_it(school, officer):
+    poll, voters, key = open_three_voter_poll(school, officer)
+    casting, release, closed = threading.Event(), threading.Event(), threading.Event()
+
+    def slow_cast():  # a cast that has taken the poll's shared lock and is still writing
+        try:
+            from django.db import transaction
+
+            with transaction.atomic():
+                services.hold_poll_state(poll.pk)
+                casting.set()
+                release.wait(10)
+                services.cast_ballot(poll, user=voters[0].user, marks={key: "for"})
+        finally:
+            connection.close()
+
+    def close():
+        try:
+            casting.wait(10)
+            services.close_poll(poll, acting_user=officer)
+            closed.set()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=slow_cast), threading.Thread(target=close)]
+    for t in threads:
+        t.start()
+    casting.wait(10)
+    assert not closed.wait(0.5)  # the close waits for the cast under way
+    release.set()
+    for t in threads:
+        t.join(15)
+    assert closed.is_set()
+    assert Ballot.objects.filter(poll=poll).count() == 1  # the cast under way counts
+    with pytest.raises(ElectionError, match="not open"):  # and nothing after the close does
+        services.cast_ballot(poll, user=voters[1].user, marks={key: "for"})
+    assert Ballot.objects.filter(poll=poll).count() == 1
 
 
 def test_officers_choose_the_reading_of_two_thirds_before_opening(session, voters, officer):
