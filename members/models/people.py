@@ -208,7 +208,6 @@ class Membership(models.Model):
     verify_token = models.CharField(
         _("card verification token"),
         max_length=32,
-        unique=True,
         default=new_verify_token,
         editable=False,
         help_text=_("Random code in the card's QR link; reveals nothing about the member."),
@@ -226,6 +225,8 @@ class Membership(models.Model):
             models.UniqueConstraint(
                 fields=["union", "card_no"], condition=~Q(card_no=""), name="members_membership_card_per_union"
             ),
+            # a constraint, not unique=True: the token is only ever looked up whole, so no second LIKE index
+            models.UniqueConstraint(fields=["verify_token"], name="members_membership_verify_token_unique"),
             models.UniqueConstraint(
                 fields=["person"],
                 condition=~Q(status__in=["transferred", "withdrawn", "deemed_withdrawn", "expelled", "rejected"]),
