@@ -1,8 +1,12 @@
 """The zh_Hans catalogue is complete: no untranslated or fuzzy entry, and the .mo matches the .po."""
 
+import os
+import shutil
 from pathlib import Path
 
 import polib
+import pytest
+from django.core.management import call_command
 from django.conf import settings
 from django.test import Client
 from django.utils import translation
@@ -17,6 +21,29 @@ def test_catalogue_has_no_untranslated_or_fuzzy_entries():
     assert not untranslated, f"{len(untranslated)} untranslated, e.g. {untranslated[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
     assert len(po) > 100
+
+
+def test_every_message_in_the_code_is_in_the_catalogue(tmp_path, monkeypatch, settings):
+    """What `make messages` would extract equals what the committed .po holds: no string is left in English."""
+    if shutil.which("xgettext") is None:
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail("gettext (xgettext) is needed to check the catalogue against the code")
+        pytest.skip("gettext is not installed")
+    # makemessages writes into the locale folder beside the sources it walks: walk links to the sources
+    # from a scratch folder holding a copy of the catalogue, so the committed one is never touched
+    base = Path(settings.BASE_DIR)
+    for entry in base.iterdir():
+        if entry.name not in {"locale", ".venv", ".git", "tests", "benchmarks", "staticfiles", "node_modules"}:
+            (tmp_path / entry.name).symlink_to(entry)
+    shutil.copytree(base / "locale", tmp_path / "locale")
+    settings.LOCALE_PATHS = [tmp_path / "locale"]
+    monkeypatch.chdir(tmp_path)
+    call_command("makemessages", locale=["zh_Hans"], no_location=True, no_obsolete=True, symlinks=True,
+                 verbosity=0, ignore_patterns=["staticfiles", "node_modules"])
+    extracted = {(e.msgctxt, e.msgid) for e in polib.pofile(str(tmp_path / "locale/zh_Hans/LC_MESSAGES/django.po"))}
+    committed = {(e.msgctxt, e.msgid) for e in polib.pofile(str(PO))}
+    assert not extracted - committed, f"not in the catalogue (run make messages): {sorted(extracted - committed)[:5]}"
+    assert not committed - extracted, f"no longer in the code (run make messages): {sorted(committed - extracted)[:5]}"
 
 
 def test_committed_mo_matches_the_po():
