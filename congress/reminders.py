@@ -8,13 +8,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models.committees import add_years
 from union_site import roles
+from union_site.models import Reminder
 from union_site.reminders import send_reminder_once
 
 from .models import Body, Proposal, Reply
@@ -73,10 +74,9 @@ def due_proposal_deadlines(today: datetime.date):
 
 def due_ratings(today: datetime.date):
     days = datetime.timedelta(days=rule("P9_RATING_DAYS"))
-    replies = Reply.objects.filter(proposal__status=Proposal.Status.REPLIED, rating__isnull=True)
+    replies = Reply.objects.filter(proposal__status=Proposal.Status.REPLIED, rating__isnull=True,
+                                   round=F("proposal__handling_round"))  # the reply of the current round
     for reply in replies.only("pk", "proposal_id", "round", "submitted_at"):
-        if reply.round != Proposal.objects.values_list("handling_round", flat=True).get(pk=reply.proposal_id):
-            continue
         due_on = timezone.localdate(reply.submitted_at) + days
         if today > due_on:
             yield Due("congress.rating.overdue", reply.proposal_id, due_on)
@@ -121,10 +121,15 @@ def send_due_reminder(kind: str, object_id: int, due_on: datetime.date) -> bool:
     return send_reminder_once(kind, proposal, due_on, recipients, subject=subject % values, url=url)
 
 
-def all_due(today: datetime.date):
-    yield from due_yearly_sessions(today)
-    yield from due_proposal_deadlines(today)
-    yield from due_ratings(today)
+def all_due(today: datetime.date) -> list[Due]:
+    """Everything due today whose reminder has not been sent: the log is read once, not per item, so a
+    second sweep on the same day queues nothing."""
+    due = [*due_yearly_sessions(today), *due_proposal_deadlines(today), *due_ratings(today)]
+    if not due:
+        return []
+    sent = set(Reminder.objects.filter(kind__startswith="congress.", due_on__gte=min(d.due_on for d in due))
+               .values_list("kind", "object_id", "due_on"))
+    return [d for d in due if (d.kind, str(d.object_id), d.due_on) not in sent]
 
 
 

@@ -52,8 +52,8 @@ def test_yearly_session_reminders_at_60_30_and_overdue_exactly_once(enterprise, 
                       (due + datetime.timedelta(days=1), "congress.yearly.overdue")]:
         time_machine.move_to(datetime.datetime.combine(day, datetime.time(10), tzinfo=datetime.UTC))
         with django_capture_on_commit_callbacks(execute=True):
-            sweep_congress_reminders()
-            sweep_congress_reminders()  # a second run sends nothing new
+            assert sweep_congress_reminders() == 1
+            assert sweep_congress_reminders() == 0  # a second run queues nothing: the log is read in the sweep
         assert Reminder.objects.filter(kind=kind, due_on=due).count() == 1
     assert Notification.objects.filter(recipient=officer).count() == 3
     assert Notification.objects.filter(recipient=higher_officer).count() == 3
