@@ -13,7 +13,7 @@ figures are the work of a single worker.
 import datetime
 import random
 
-from common import result, timed
+from common import analyze, result, timed
 
 
 def add_arguments(parser):
@@ -60,6 +60,7 @@ def seed(units: int, today: datetime.date):
     insert_rows(Committee, committees)
     insert_rows(Body, [{"unit_id": unit, "kind": "teacher_congress", "name": "教职工代表大会", "is_active": True,
                         "created_at": now - datetime.timedelta(days=rng.randrange(0, 500))} for unit in unit_ids])
+    analyze()
 
 
 def sweep() -> int:

@@ -17,7 +17,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-from common import result, timed
+from common import analyze, result, timed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,7 +37,6 @@ def free_port() -> int:
 def seed(voters: int):
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
-    from django.db import connection
 
     from congress.models import Body, Session, Term
     from elections import services
@@ -73,11 +72,7 @@ def seed(voters: int):
         store["_auth_user_hash"] = User(pk=uid, password="!").get_session_auth_hash()
         store.create()
         cookies.append(store.session_key)
-    if connection.vendor == "postgresql":
-        # the accounts, the roster and the sessions exist long before a vote, so autovacuum has analysed them;
-        # the roll is analysed by freeze_roll
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    analyze()  # (the roll itself is analysed by freeze_roll on a real site)
     return poll, candidates, cookies
 
 

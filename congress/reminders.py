@@ -14,13 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models.committees import add_years
+from members.scope import users_with_role_for_unit
 from union_site import roles
 from union_site.models import Reminder
 from union_site.reminders import send_reminder_once
 
 from .models import Body, Proposal, Reply
 from .rules import rule
-from .services import _committee, _proposer_users, users_with_role_for_unit
+from .services import _committee, _proposer_users
 
 
 @dataclass(frozen=True)

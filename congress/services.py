@@ -6,7 +6,6 @@ Errors are ``CongressError`` with a message for the user.
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import OrgUnit, Person
+from members.scope import users_with_role_for_unit
 from union_site import roles
 from union_site.audit import record_audit
 from union_site.inbox import notify
@@ -45,16 +45,6 @@ class CongressError(Exception):
 
 def _today():
     return timezone.localdate()
-
-
-def users_with_role_for_unit(role: str, unit: OrgUnit):
-    """Users holding ``role`` whose scope covers ``unit`` (their scope root is the unit or an ancestor)."""
-    ancestors = [unit.pk, *unit.ancestor_ids()]
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=role, unit_scopes__unit_id__in=ancestors)
-        .distinct()
-    )
 
 
 def _user_of(representative: Representative | None):

@@ -9,7 +9,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -22,6 +21,7 @@ from union_site.reminders import send_reminder_once
 from .models import Committee
 from .models.committees import add_years
 from .rules import term_lead_days
+from .scope import users_with_role_for_unit
 
 KIND_PREFIX = "members.term_expiry."
 OVERDUE = KIND_PREFIX + "overdue"
@@ -75,15 +75,9 @@ def due_term_expiries(today: datetime.date) -> list[DueTerm]:
 
 
 def term_reminder_recipients(unit):
-    """Users with the officer role whose scope is the unit or a union above it (the higher union
-    approves renewals). Officers of sibling units are not included."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=roles.OFFICER, unit_scopes__unit_id__in=[unit.pk,
-                                                                                              *unit.ancestor_ids()])
-        .distinct()
-        .order_by("pk")
-    )
+    """The officers of the unit and of the unions above it (the higher union approves renewals);
+    officers of sibling units are not included."""
+    return users_with_role_for_unit(roles.OFFICER, unit)
 
 
 def term_reminder_text(committee: Committee, kind: str, today: datetime.date) -> tuple[str, str]:

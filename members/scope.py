@@ -55,3 +55,17 @@ def in_scope(user, unit) -> bool:
     if user.is_authenticated and user.is_superuser:
         return True
     return any(unit.path.startswith(root) for root in scope_paths(user))
+
+
+def users_with_role_for_unit(role: str, unit):
+    """Active users holding ``role`` whose scope covers ``unit``: scoped to it or to a union above it.
+
+    Starts from the few scope rows of the unit and its ancestors (no DISTINCT over every user of the
+    role), so the cost does not grow with the number of accounts: the reminder sweeps call it per item.
+    """
+    from django.contrib.auth import get_user_model
+
+    from members.models import UnitScope
+
+    scoped = UnitScope.objects.filter(unit_id__in=[unit.pk, *unit.ancestor_ids()]).values("user_id")
+    return get_user_model().objects.filter(is_active=True, groups__name=role, pk__in=scoped).order_by("pk")

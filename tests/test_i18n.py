@@ -6,8 +6,8 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.core.management import call_command
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.utils import translation
 
