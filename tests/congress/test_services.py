@@ -1,67 +1,23 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 
 from congress import services
 from congress.checks import composition_checks, pass_threshold, quorum
 from congress.models import JointMeeting, Proposal, Representative, Resolution, Seconding, SignIn
 from congress.services import CongressError
-from union_site import roles
 from union_site.models import AuditEvent, Notification
 
-from ..conftest import make_user_with_role
 from ..factories import (
-    DepartmentFactory,
     PersonFactory,
-    RepresentativeFactory,
     SessionFactory,
-    TermFactory,
     UserFactory,
 )
+from .conftest import _draft, user
 
 pytestmark = pytest.mark.usefixtures("english")
 
 P = Proposal.Status
-
-
-@pytest.fixture
-def term(school):
-    return TermFactory(body__unit=school)
-
-
-@pytest.fixture
-def reps(term):
-    """Ten formal representatives with accounts, and one invited (no vote, T8)."""
-    formal = []
-    for i in range(10):
-        user = UserFactory(username=f"rep{i}")
-        formal.append(RepresentativeFactory(term=term, person__user=user, person__gender="F" if i < 6 else "M"))
-    RepresentativeFactory(term=term, kind=Representative.Kind.INVITED, person__user=UserFactory(username="guest"))
-    return formal
-
-
-@pytest.fixture
-def session(term):
-    return SessionFactory(term=term)
-
-
-@pytest.fixture
-def committee_member(school):
-    return make_user_with_role(roles.PROPOSAL_COMMITTEE, school, username="committee")
-
-
-@pytest.fixture
-def department(school):
-    dept = DepartmentFactory(unit=school, name="总务处")
-    handler = UserFactory(username="handler")
-    handler.groups.add(Group.objects.get(name=roles.HANDLING_DEPARTMENT))
-    dept.handlers.add(handler)
-    return dept
-
-
-def user(rep):
-    return rep.person.user
 
 
 def test_k3_quorum_counts_formal_representatives_against_two_thirds_of_all(session, reps, officer):
@@ -129,12 +85,6 @@ def test_k12_joint_meeting_results_are_confirmed_by_the_next_session(term, sessi
     assert not JointMeeting.objects.get().needs_confirmation
 
 
-def _draft(session, rep):
-    return services.draft_proposal(
-        session, author=user(rep), title="改善教师午餐条件", reasons="食堂座位不足", measures="增设就餐区"
-    )
-
-
 def test_p1_only_formal_representatives_propose_and_two_seconders_are_needed(session, reps, member):
     with pytest.raises(CongressError, match="Only formal representatives"):
         services.draft_proposal(session, author=member, title="a", reasons="b", measures="c")
@@ -178,15 +128,6 @@ def test_p3_collection_not_open_yet(term, reps):
     session.save()
     with pytest.raises(CongressError, match="opens on"):
         _draft(session, reps[0])
-
-
-@pytest.fixture
-def submitted(session, reps, committee_member):
-    proposal = _draft(session, reps[0])
-    services.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
-    for rep in reps[1:3]:
-        services.second_proposal(proposal, acting_user=user(rep))
-    return services.submit_proposal(proposal, acting_user=user(reps[0]))
 
 
 def test_p5_acceptance_needs_all_three_tests(submitted, committee_member):

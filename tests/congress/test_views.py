@@ -1,7 +1,6 @@
 import io
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -10,7 +9,7 @@ from congress.models import Proposal, Resolution, SignIn
 from union_site import roles
 
 from ..conftest import make_user_with_role
-from ..factories import DepartmentFactory, RepresentativeFactory, SessionFactory, TermFactory, UserFactory
+from ..factories import RepresentativeFactory, SessionFactory, TermFactory, UserFactory
 
 
 @pytest.fixture
@@ -32,15 +31,6 @@ def session(term):
 @pytest.fixture
 def committee(school):
     return make_user_with_role(roles.PROPOSAL_COMMITTEE, school, username="committee")
-
-
-@pytest.fixture
-def department(school):
-    dept = DepartmentFactory(unit=school, name="总务处")
-    handler = UserFactory(username="handler")
-    handler.groups.add(Group.objects.get(name=roles.HANDLING_DEPARTMENT))
-    dept.handlers.add(handler)
-    return dept
 
 
 def login(client, user):
