@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -55,6 +57,15 @@ class BallotForm(forms.Form):
                 self.fields[f"write_in_{i}"] = forms.CharField(label=_("Someone else (另选他人)"), max_length=50,
                                                                required=False)
 
+    def clean(self):
+        cleaned = super().clean()
+        # a field this ballot does not have (another poll's candidate, a made-up id, a write-in past the seats)
+        # is a tampered ballot: refuse it rather than cast the rest without it
+        if any(re.fullmatch(r"c\d+|write_in_\d+", key) and key not in self.fields for key in self.data):
+            raise forms.ValidationError(_("This ballot cannot be accepted: %(reason)s.")
+                                        % {"reason": _("unknown option or mark")})
+        return cleaned
+
     def option_keys(self) -> set:
         """The options on this ballot (candidate ids, or the motion), known from building the form."""
         if self.poll.kind == Poll.Kind.RESOLUTION:
@@ -63,7 +74,7 @@ class BallotForm(forms.Form):
 
     def marks(self) -> dict:
         if self.poll.kind == Poll.Kind.RESOLUTION:
-            return {"motion": self.cleaned_data["motion"]}
+            return {"motion": self.cleaned_data["motion"]} if self.cleaned_data.get("motion") else {}
         return {name[1:]: value for name, value in self.cleaned_data.items() if name.startswith("c") and value}
 
     def write_ins(self) -> list:
@@ -73,6 +84,8 @@ class BallotForm(forms.Form):
 class PaperEntryForm(BallotForm):
     def __init__(self, *args, poll, **kwargs):
         super().__init__(*args, poll=poll, **kwargs)
+        if "motion" in self.fields:
+            self.fields["motion"].required = False  # a paper is entered as it is: unmarked, or spoilt with a reason
         self.fields["paper_no"] = forms.IntegerField(label=_("paper ballot number"), min_value=1)
         self.fields["invalid_reason"] = forms.CharField(label=_("invalid because (unreadable, marked …)"),
                                                         max_length=200, required=False)

@@ -9,7 +9,9 @@ M10 retained members do not vote, K4 resolutions > half of all representatives.
 import hashlib
 import json
 import math
+import re
 import secrets
+import unicodedata
 from fractions import Fraction
 
 from django.conf import settings
@@ -106,6 +108,8 @@ def create_poll(session, *, kind, title, acting_user, post="", seats=1, roll_sou
                 resolution=None) -> Poll:
     if kind == Poll.Kind.RESOLUTION and resolution is None:
         raise ElectionError(_("A resolution vote needs its resolution."))
+    if resolution is not None and type(resolution).objects.filter(pk=resolution.pk, locked_at__isnull=False).exists():
+        raise ElectionError(_("This resolution has been adopted and is locked (K13); only the congress can revisit it."))
     if kind == Poll.Kind.RESOLUTION:
         roll_source = Poll.Roll.REPRESENTATIVES if session.term.body.has_representatives else Poll.Roll.MEMBERS
     poll = Poll.objects.create(session=session, kind=kind, title=title, post=post, seats=seats,
@@ -233,7 +237,10 @@ def exclude_from_roll(poll: Poll, person: Person, *, reason: str, acting_user) -
     """A later exclusion only with a logged reason; 应到会 falls by one."""
     if not reason.strip():
         raise ElectionError(_("Please give the reason for the exclusion."))
-    entry = RollEntry.objects.select_for_update().get(poll=poll, person=person)
+    hold_poll_state(poll.pk)  # the close waits for it; after the close 应到会 stays as counted
+    entry = RollEntry.objects.select_for_update(of=("self",)).select_related("poll").get(poll=poll, person=person)
+    if entry.poll.status not in {Poll.Status.DRAFT, Poll.Status.OPEN}:
+        raise ElectionError(_("The poll is not open."))
     if entry.has_voted or entry.excluded_reason:
         raise ElectionError(_("This voter has voted or is already excluded."))
     entry.excluded_reason = reason
@@ -303,11 +310,33 @@ def validate_marks(poll: Poll, marks: dict, write_ins: list, *, keys: set | None
                 if poll.kind != Poll.Kind.RESOLUTION else {"motion"})
     if set(marks) - keys or any(v not in allowed for v in marks.values()):
         return _("unknown option or mark")
+    if write_ins and poll.kind != Poll.Kind.ELECTION:
+        return _("unknown option or mark")  # 另选他人 is only on an election ballot
     if poll.kind == Poll.Kind.ELECTION:
-        yes = sum(1 for v in marks.values() if v == FOR) + len([w for w in write_ins if w.strip()])
+        # a write-in is compared as counted: the same person twice, or a candidate again, is a second yes (rule 14)
+        written = clean_write_ins(write_ins)
+        if set(written) & set(clean_write_ins([option["name"] for option in ballot_options(poll)])):
+            return _("a write-in names a candidate on the ballot")
+        if len(set(written)) < len(written):
+            return _("the same name is written in more than once")
+        yes = sum(1 for v in marks.values() if v == FOR) + len(written)
         if yes > poll.seats:
             return _("more yes-votes than seats")
     return ""
+
+
+CJK = r"[\u2e80-\u9fff\uf900-\ufaff]"  # CJK radicals, punctuation, kana and ideographs
+
+
+def clean_write_ins(write_ins) -> list[str]:
+    """Write-in names as counted: full-width forms folded (NFKC), spaces collapsed, none between CJK characters."""
+    names = []
+    for name in write_ins or []:
+        name = " ".join(unicodedata.normalize("NFKC", name or "").split())
+        name = re.sub(rf"(?<={CJK}) (?={CJK})", "", name)[:50]
+        if name:
+            names.append(name)
+    return names
 
 
 POLL_LOCK_SPACE = 0x504F4C4C  # "POLL": the PostgreSQL advisory-lock key space of polls
@@ -337,7 +366,7 @@ def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None,
 
     Returns the one-time receipt code with which the voter finds the ballot in the published list.
     """
-    write_ins = [w.strip()[:50] for w in (write_ins or []) if w and w.strip()]
+    write_ins = clean_write_ins(write_ins)
     with transaction.atomic():
         hold_poll_state(poll.pk)
         # only the voter's own roll entry is locked: voters never wait for each other
@@ -367,10 +396,17 @@ def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None,
 
 @transaction.atomic
 def issue_paper_ballot(poll: Poll, person: Person, *, acting_user) -> RollEntry:
-    """Issuing a paper ballot closes the online booth for that voter (one channel each)."""
-    entry = RollEntry.objects.select_for_update().filter(poll=poll, person=person, excluded_reason="").first()
+    """Issuing a paper ballot closes the online booth for that voter (one channel each).
+
+    Only while the poll is open: an issue after the close would raise 发出 and hide a stuffed ballot (rule 16).
+    """
+    hold_poll_state(poll.pk)  # like a cast: the close waits for it, and it sees the close
+    entry = (RollEntry.objects.select_for_update(of=("self",)).select_related("poll")
+             .filter(poll_id=poll.pk, person=person, excluded_reason="").first())
     if entry is None:
         raise ElectionError(_("%(name)s is not on the roll of this poll.") % {"name": person.name})
+    if entry.poll.status != Poll.Status.OPEN:
+        raise ElectionError(_("The poll is not open."))
     if entry.channel:
         raise ElectionError(_("%(name)s has already voted or received a paper ballot.") % {"name": person.name})
     entry.checked_in, entry.channel, entry.has_voted = True, RollEntry.Channel.PAPER, True
@@ -387,7 +423,7 @@ def enter_paper_ballot(poll: Poll, *, paper_no: int, counter, marks: dict, write
         raise ElectionError(_("Paper ballots are entered while the poll is open or being counted."))
     if poll.candidates.filter(person__user=counter).exists():
         raise ElectionError(_("A candidate cannot count the ballots."))
-    write_ins = [w.strip()[:50] for w in write_ins if w and w.strip()]
+    write_ins = clean_write_ins(write_ins)
     if not invalid_reason:
         invalid_reason = validate_marks(poll, marks, write_ins)  # an over-marked paper is invalid, not refused
     entry, _created = PaperEntry.objects.update_or_create(
@@ -398,8 +434,7 @@ def enter_paper_ballot(poll: Poll, *, paper_no: int, counter, marks: dict, write
     entries = list(PaperEntry.objects.filter(poll=poll, paper_no=paper_no))
     if len(entries) < 2:
         return "waiting"
-    a, b = entries[0], entries[1]
-    if (a.marks, a.write_ins, bool(a.invalid_reason)) != (b.marks, b.write_ins, bool(b.invalid_reason)):
+    if not _entries_agree(entries):
         log_event(poll, "paper_mismatch", {"paper_no": paper_no}, counter)
         return "mismatch"
     return "matched"
@@ -409,9 +444,13 @@ def paper_mismatches(poll: Poll) -> list[int]:
     by_no: dict[int, list] = {}
     for e in PaperEntry.objects.filter(poll=poll):
         by_no.setdefault(e.paper_no, []).append(e)
-    return sorted(no for no, es in by_no.items() if len(es) < 2 or (es[0].marks, es[0].write_ins,
-                                                                  bool(es[0].invalid_reason)) != (
-        es[1].marks, es[1].write_ins, bool(es[1].invalid_reason)))
+    return sorted(no for no, es in by_no.items() if len(es) < 2 or not _entries_agree(es))
+
+
+def _entries_agree(entries) -> bool:
+    """Every counter's entry of one paper ballot reads the same — a third entry too, not only the first two."""
+    readings = [(e.marks, e.write_ins, bool(e.invalid_reason)) for e in entries]
+    return all(r == readings[0] for r in readings[1:])
 
 
 @transaction.atomic
@@ -450,10 +489,14 @@ def count_poll(poll: Poll, *, acting_user) -> dict:
     poll.save(update_fields=["result", "status"])
     log_event(poll, "counted", {k: v for k, v in result.items() if k != "rows"}, acting_user)
     if poll.kind == Poll.Kind.RESOLUTION and not result["void"]:
-        from congress.services import set_resolution_result
+        from congress.services import CongressError, set_resolution_result
 
-        set_resolution_result(poll.resolution, votes_for=result["options"][FOR], votes_against=result["options"][AGAINST],
-                              votes_abstain=result["options"][ABSTAIN], entitled=poll.entitled, acting_user=acting_user)
+        try:  # adopted meanwhile (K13): the count is refused with the congress's reason, and nothing is stored
+            set_resolution_result(poll.resolution, votes_for=result["options"][FOR],
+                                  votes_against=result["options"][AGAINST], votes_abstain=result["options"][ABSTAIN],
+                                  entitled=poll.entitled, acting_user=acting_user)
+        except CongressError as exc:
+            raise ElectionError(str(exc)) from None
     return result
 
 

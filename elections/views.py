@@ -198,6 +198,11 @@ def ballots(request, pk):
     poll = get_object_or_404(Poll, pk=pk)
     if poll.status in {Poll.Status.DRAFT, Poll.Status.OPEN}:
         raise Http404(_("Ballots are published after the poll closes."))
+    # published to those who could vote and to the officers of the union, not to every account of the site
+    on_roll = poll.roll.filter(person__user=request.user).exists()
+    if not on_roll and not (request.user.has_perm("elections.view_poll")
+                            and Poll.objects.visible_to(request.user).filter(pk=poll.pk).exists()):
+        raise Http404(_("You are not on the roll of this poll."))
     code = (request.GET.get("receipt") or "").strip().upper()
     found = Ballot.objects.filter(poll=poll, receipt_hash=services.receipt_hash(code)).first() if code else None
     names = {str(c.pk): c.person.name for c in poll.candidates.select_related("person")}

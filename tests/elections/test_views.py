@@ -73,7 +73,7 @@ def test_chair_election_through_the_pages(client, officer, setup, school):
     assert "王芳" in committee
 
 
-def test_published_ballots_and_receipt_lookup(client, officer, setup):
+def test_published_ballots_and_receipt_lookup(client, officer, other_school, setup):
     session, voters, _counters = setup
     poll = services.create_poll(session, kind="confidence", title="民主评议", acting_user=officer)
     services.add_candidate(poll, voters[0], acting_user=officer)
@@ -88,6 +88,12 @@ def test_published_ballots_and_receipt_lookup(client, officer, setup):
     page = client.get(reverse("elections:ballots", args=[poll.pk]), {"receipt": code}).content.decode()
     assert "data-found" in page
     assert voters[1].name not in page  # the list names candidates, never voters
+    client.force_login(officer)  # the union's officers see the list too
+    assert client.get(reverse("elections:ballots", args=[poll.pk])).status_code == 200
+    client.force_login(make_user_with_role(roles.OFFICER, other_school, username="elsewhere"))
+    assert client.get(reverse("elections:ballots", args=[poll.pk])).status_code == 404  # another union's officer
+    client.force_login(UserFactory(username="no-roll"))
+    assert client.get(reverse("elections:ballots", args=[poll.pk])).status_code == 404  # an account not on the roll
 
 
 def test_poll_pages_permissions(client, officer, member, other_school, setup):
