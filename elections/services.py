@@ -461,8 +461,29 @@ def close_poll(poll: Poll, *, acting_user) -> Poll:
         raise ElectionError(_("The poll is not open."))
     poll.status, poll.closed_at = Poll.Status.CLOSED, timezone.now()
     poll.save(update_fields=["status", "closed_at"])
-    log_event(poll, "closed", {}, acting_user)
+    ballots = erase_casting_order(poll)
+    log_event(poll, "closed", {"online_ballots": ballots}, acting_user)
     return poll
+
+
+BALLOT_FIELDS = ["channel", "marks", "write_ins", "valid", "invalid_reason", "receipt_hash"]
+
+
+def erase_casting_order(poll: Poll) -> int:
+    """Leave no casting order in storage. While the poll was open each ballot was written in casting
+    order, in the same transaction as its voter's roll mark: the rows' physical order and, on PostgreSQL,
+    their transaction ids (xmin) could tie a ballot to a voter. Closing writes the ballots anew, with
+    new random ids, in a random order, and rewrites every roll entry — all in the closing transaction —
+    so no live row keeps a casting order or a transaction shared with one voter. (The old row versions
+    are dead and cleared by autovacuum.) Receipts still find their ballots: they match the receipt hash.
+    """
+    ballots = list(Ballot.objects.filter(poll=poll).values_list(*BALLOT_FIELDS))
+    secrets.SystemRandom().shuffle(ballots)
+    Ballot.objects.filter(poll=poll).delete()
+    Ballot.objects.bulk_create([Ballot(poll=poll, **dict(zip(BALLOT_FIELDS, b, strict=True))) for b in ballots],
+                               batch_size=2000)
+    RollEntry.objects.filter(poll=poll).update(has_voted=F("has_voted"))
+    return len(ballots)
 
 
 # --- counting ----------------------------------------------------------------------------------------

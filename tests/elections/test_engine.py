@@ -1,6 +1,7 @@
 """The election engine, each test naming the rule it checks (E16–E24, M10, K4)."""
 
 import datetime
+import json
 import threading
 
 import pytest
@@ -451,3 +452,43 @@ def test_exclusion_needs_a_reason_and_lowers_the_number_entitled(session, voters
     services.exclude_from_roll(poll, voters[8], reason="已调离本单位", acting_user=officer)
     assert services.gate(poll)["entitled"] == 8
     assert PollEvent.objects.filter(poll=poll, kind="excluded").exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("seeded_roles")
+def test_closing_leaves_no_casting_order_or_shared_transaction_in_the_stored_rows(school, officer):
+    """Each cast wrote its ballot and its voter's roll mark in one transaction, in casting order; after the
+    close no live row keeps that order (physical order) or that transaction id (PostgreSQL's xmin)."""
+    from django.contrib.auth import get_user_model
+
+    from members.models import Membership, Person
+
+    session = SessionFactory(term=TermFactory(body__unit=school, body__kind="member_assembly"))
+    users = get_user_model().objects.bulk_create([UserFactory.build(username=f"s{i}") for i in range(40)])
+    people = Person.objects.bulk_create([Person(unit=school, name=f"会员{i}", gender="F", user=u)
+                                         for i, u in enumerate(users)])
+    Membership.objects.bulk_create([Membership(person=p, union=school, status="active", card_no=f"S{i}")
+                                    for i, p in enumerate(people)])
+    poll = chair_poll(session, people, officer, candidates=[people[0].name, people[1].name])
+    RollEntry.objects.filter(poll=poll).update(checked_in=True)
+    services.open_poll(poll, acting_user=officer)
+    for i, user in enumerate(users):  # one transaction per cast, a distinct write-in each, in a known order
+        services.cast_ballot(poll, user=user, marks={}, write_ins=[f"他人{i:02d}"])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT xmin::text) FROM elections_ballot WHERE poll_id = %s", [poll.pk])
+        assert cursor.fetchone()[0] == 40  # before the close: one transaction per ballot, shared with a roll mark
+    receipt_hashes = set(Ballot.objects.filter(poll=poll).values_list("receipt_hash", flat=True))
+    services.close_poll(poll, acting_user=officer)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT write_ins FROM elections_ballot WHERE poll_id = %s ORDER BY ctid", [poll.pk])
+        stored = [json.loads(w)[0] if isinstance(w, str) else w[0] for (w,) in cursor.fetchall()]
+        cursor.execute("SELECT DISTINCT xmin::text FROM elections_ballot WHERE poll_id = %s "
+                       "UNION SELECT DISTINCT xmin::text FROM elections_rollentry WHERE poll_id = %s",
+                       [poll.pk, poll.pk])
+        transactions = cursor.fetchall()
+    assert len(stored) == 40 and sorted(stored) == [f"他人{i:02d}" for i in range(40)]
+    in_order = sum(a < b for a, b in zip(stored, stored[1:], strict=False))
+    assert in_order < 32  # casting order would give 39 of 39; a shuffle gives about half
+    assert len(transactions) == 1  # every ballot and roll entry now carries the closing transaction only
+    assert set(Ballot.objects.filter(poll=poll).values_list("receipt_hash", flat=True)) == receipt_hashes
