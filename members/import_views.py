@@ -98,12 +98,11 @@ def _job_or_404(request, pk) -> tuple[Job, OrgUnit]:
 @login_required
 @permission_required(ADD, raise_exception=True)
 def import_template(request):
-    """An .xlsx with the header row, a sample row, text-formatted number columns and an instructions sheet."""
+    """An .xlsx with the header row, text-formatted number columns, and a sheet of instructions with an example."""
     wb = Workbook()
     ws = wb.active
     ws.title = "花名册"
-    ws.append(header_labels())
-    ws.append(SAMPLE_ROW)
+    ws.append(header_labels())  # no sample row here: one left in by mistake would be imported as a member
     bold = Font(bold=True)
     for position, column in enumerate(COLUMNS, start=1):
         header = ws.cell(row=1, column=position)
@@ -116,6 +115,8 @@ def import_template(request):
     notes = wb.create_sheet("填写说明")
     for line in INSTRUCTIONS:
         notes.append([line])
+    notes.append(["示例（一行一人，写在“花名册”工作表的表头下面）：" + " | ".join(
+        f"{label}：{value}" for label, value in zip(header_labels(), SAMPLE_ROW, strict=True) if value)])
     notes["A1"].font = bold
     notes.column_dimensions["A"].width = 110
     buffer = io.BytesIO()

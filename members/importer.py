@@ -4,7 +4,8 @@ Three phases (STYLE.md §13, DESIGN.md "What the baselines taught"):
 
 1. **Read** the first sheet with python-calamine (openpyxl's reader is ~10× slower), find the
    header row (the first row naming at least two known columns, Chinese or English) and map
-   the columns through ``roster_layout``.
+   the columns through ``roster_layout``. Only the first (visible) sheet is read: a roster on
+   another sheet, or on more than one, is an error that says so rather than a partial import.
 2. **Check** every row in plain Python and collect *all* problems as (Excel row, column, message).
    Existing records come from one query by ID-number blind index and one by card number of the
    union — never a query per row.
@@ -70,8 +71,14 @@ DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*�
 MONTH_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 STATUS_RE = re.compile(r"([^(（]+?)\s*(?:[(（]\s*(.*?)\s*[)）])?")
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
-# full-width ASCII (！…～) and the ideographic space to half-width (idcard.normalise_text does digits and X)
-HALF_WIDTH = {0x3000: " ", **{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}}
+# full-width ASCII (！…～) and the ideographic space to half-width (idcard.normalise_text does digits and X);
+# a no-break space is a space; zero-width and direction marks (copied from phone contacts, web pages or
+# WeChat: "\u202d13912345678\u202c") are invisible in Excel and dropped, and so are the control characters
+# a file may carry as _x0000_ (PostgreSQL refuses NUL; union_site.excel drops the same set on export)
+INVISIBLE = [0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2060, 0xFEFF]
+CONTROL = [c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D)]
+NOT_SHOWN = dict.fromkeys(INVISIBLE + CONTROL)
+HALF_WIDTH = {0x3000: " ", 0xA0: " ", **NOT_SHOWN, **{c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)}}
 FORMULA_START = ("=", "+", "-", "@")
 WEIGHTS_TIMES_ZERO = sum(WEIGHTS) * ord("0")  # digits as bytes are ord("0") + d
 
@@ -127,8 +134,11 @@ class Sheet:
 
 
 def read_sheet(fileobj) -> Sheet:
-    """The first sheet's header mapping and non-empty data rows. ``fileobj``: a path or a binary file."""
-    from python_calamine import CalamineWorkbook
+    """The first sheet's header mapping and non-empty data rows. ``fileobj``: a path or a binary file.
+
+    Only the first sheet is read (the first one Excel shows: a hidden sheet of drop-down lists does not
+    count); when the roster is on another sheet, or other sheets hold rows too, the error says so."""
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         if isinstance(fileobj, str) or hasattr(fileobj, "__fspath__"):
@@ -137,35 +147,79 @@ def read_sheet(fileobj) -> Sheet:
             if hasattr(fileobj, "seek"):
                 fileobj.seek(0)
             workbook = CalamineWorkbook.from_filelike(fileobj)
+        sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+        sheets = sheets or workbook.sheet_names
         # skip_empty_area=False keeps leading empty rows and columns, so indexes are Excel's rows/columns
-        cells = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = workbook.get_sheet_by_name(sheets[0])
+        cells = sheet.to_python(skip_empty_area=False)
+        merged = sheet.merged_cell_ranges or ()
     except Exception as exc:  # calamine raises several types for a broken or non-spreadsheet file
         raise RosterFileError(_("The file could not be read as an Excel workbook (.xlsx, .xls or .ods).")) from exc
+    index, keys = _header_row(cells)
+    if index is None:
+        if elsewhere := next((name for name in sheets[1:] if _roster_rows(workbook, name) is not None), None):
+            raise RosterFileError(_("Only the first sheet is read, and it has no header row; the roster is on the "
+                                    "sheet \"%(sheet)s\": move that sheet to the front.") % {"sheet": elsewhere})
+        raise RosterFileError(_("No header row was found: the first rows must name the columns, e.g. 姓名, 身份证号."))
+    header = cells[index]
+    columns, labels = {}, {}
+    for position, key in enumerate(keys):
+        if key is None:
+            continue
+        label = str(header[position]).translate(NOT_SHOWN).strip().rstrip("*＊").strip()
+        if key in columns:
+            raise RosterFileError(_("The column %(column)s appears twice in the header row.") % {"column": label})
+        columns[key], labels[key] = position, label
+    missing = [c.zh for c in COLUMNS if c.required and c.key not in columns]
+    if missing:
+        raise RosterFileError(_("Required columns are missing: %(cols)s.") % {"cols": "、".join(missing)})
+    for (top, left), (bottom, _right) in merged:
+        if top > index:  # a value merged down over rows (部门 of a group) is on each of them, as Excel shows it
+            for row in cells[top + 1:bottom + 1]:
+                if left < len(row) and row[left] in ("", None):
+                    row[left] = cells[top][left]
+    rows = _data_rows(cells, index, columns.values())
+    if not rows:
+        raise RosterFileError(_("There are no rows under the header row (row %(row)s): nothing to import.") % {
+            "row": index + 1})
+    if others := [name for name in sheets[1:] if _roster_rows(workbook, name)]:
+        raise RosterFileError(_("Only the first sheet is read, but the sheet \"%(sheet)s\" has roster rows too: put "
+                                "all rows on the first sheet, or import each sheet as a file of its own.") % {
+            "sheet": others[0]})
+    return Sheet(columns, labels, rows)
+
+
+def _header_row(cells) -> tuple[int | None, list]:
+    """The index of the first row naming at least two known columns, and each cell's layout key (or None)."""
     for index, header in enumerate(cells[:HEADER_SEARCH_ROWS]):
         keys = [LABEL_TO_KEY.get(normalise_label(cell)) if isinstance(cell, str) else None for cell in header]
-        if sum(1 for k in keys if k) < 2:
-            continue
-        columns, labels = {}, {}
-        for position, key in enumerate(keys):
-            if key is None:
-                continue
-            label = str(header[position]).strip().rstrip("*＊").strip()
-            if key in columns:
-                raise RosterFileError(_("The column %(column)s appears twice in the header row.") % {"column": label})
-            columns[key], labels[key] = position, label
-        missing = [c.zh for c in COLUMNS if c.required and c.key not in columns]
-        if missing:
-            raise RosterFileError(_("Required columns are missing: %(cols)s.") % {"cols": "、".join(missing)})
-        rows = [(number, row) for number, row in enumerate(cells[index + 1:], start=index + 2) if _has_content(row)]
-        return Sheet(columns, labels, rows)
-    raise RosterFileError(_("No header row was found: the first rows must name the columns, e.g. 姓名, 身份证号."))
+        if sum(1 for k in keys if k) >= 2:
+            return index, keys
+    return None, []
+
+
+def _data_rows(cells, index: int, positions) -> list[tuple[int, list]]:
+    """(Excel row number, cells) of the rows under the header with something in a column we read: not a row
+    where only 序号 is filled in ahead, or where only a formula outside the layout shows a value."""
+    positions = list(positions)
+    return [(number, row) for number, row in enumerate(cells[index + 1:], start=index + 2)
+            if _has_content([row[p] for p in positions])]
+
+
+def _roster_rows(workbook, name: str) -> list | None:
+    """Another sheet's data rows if it has a header row (None if not, or if it cannot be read)."""
+    try:
+        cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except Exception:  # a sheet that cannot be read holds no roster we could import
+        return None
+    index, keys = _header_row(cells)
+    if index is None:
+        return None
+    return _data_rows(cells, index, [p for p, key in enumerate(keys) if key])
 
 
 def _has_content(row) -> bool:
-    for cell in row:
-        if cell is not None and cell != "" and (not isinstance(cell, str) or cell.strip()):
-            return True
-    return False
+    return any(cell is not None and cell != "" and (not isinstance(cell, str) or text(cell)) for cell in row)
 
 
 # --- phase 2: check each row ----------------------------------------------------------------------
@@ -176,11 +230,12 @@ def text(value) -> str:
     if value is None:
         return ""
     if type(value) is str:
-        if not value.isascii():
+        if not value.isascii() or not value.isprintable():
             value = value.translate(HALF_WIDTH)
         value = value.strip()
-        # our export defuses a leading = + - @ with an apostrophe (union_site.excel): read the value itself
-        if value[:1] == "'" and value[1:2] in FORMULA_START:
+        # our export defuses a leading = + - @ with an apostrophe (union_site.excel), and other systems write
+        # '110105… or '139… to keep Excel from making a number of it: read the value itself
+        if value[:1] == "'" and (value[1:2] in FORMULA_START or (value[1:2].isdigit() and value.isascii())):
             value = value[1:]
         return value
     if type(value) is float and value.is_integer():
@@ -262,7 +317,7 @@ def _clean_id_number(value, out, checker):
                      "type it again.")
         value = text(value)
     value = value.strip()
-    if not value.isascii():
+    if not value.isascii() or value[:1] == "'":
         value = text(value)
     if " " in value:
         value = value.replace(" ", "")
@@ -320,7 +375,8 @@ def _clean_unit(value, out, checker):
     if code := text(value):
         unit = checker.units.get(code) or checker.units.get(code.upper())
         if unit is None:
-            return _("Unit %(code)s is not the unit imported into or one of its units.") % {"code": code}
+            shown = code if len(code) <= 40 else code[:40] + "…"  # not a whole pasted paragraph in every message
+            return _("Unit %(code)s is not the unit imported into or one of its units.") % {"code": shown}
         out["unit_id"] = unit.pk
 
 
@@ -730,6 +786,8 @@ def _find_duplicates(cleaned: list[dict], labels: dict, result: ImportResult) ->
             value = values.get(key)
             if value is None:
                 continue
+            if key == "id_masked":  # people of one area may share first 6 + last 4: a masked row is its name too
+                value = (value, values.get("name"))
             if value not in first_row:
                 first_row[value] = values["_row"]
                 continue

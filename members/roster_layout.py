@@ -25,12 +25,13 @@ COLUMNS = [
     Column("name", "姓名", "Name", required=True, width=10),
     Column("gender", "性别", "Gender", width=6),
     Column("id_number", "身份证号", "ID number", required=True, text=True, width=22,
-           aliases=("身份证号码", "公民身份号码", "身份证")),
-    Column("phone", "手机号", "Mobile phone", text=True, width=14, aliases=("手机", "手机号码", "联系电话", "Phone")),
+           aliases=("身份证号码", "公民身份号码", "身份证", "身份证件号码", "证件号码")),
+    Column("phone", "手机号", "Mobile phone", text=True, width=14,
+           aliases=("手机", "手机号码", "联系电话", "移动电话", "Phone")),
     Column("staff_no", "工号", "Staff number", text=True, width=10, aliases=("职工号", "Staff no")),
     Column("unit", "所在工会/分会", "Union unit code", text=True, width=14,
            aliases=("所在工会", "所在分会", "工会", "单位代码", "Unit", "Unit code")),
-    Column("department", "部门", "Department", width=12),
+    Column("department", "部门", "Department", width=12, aliases=("所在部门",)),
     Column("post", "职务", "Post", width=10),
     Column("category", "人员类别", "Staff category", width=10, aliases=("Category",)),
     Column("contract_type", "用工形式", "Contract type", width=10),
@@ -77,7 +78,8 @@ EXPORT_STATUS = {"active": "在籍", "retained": "保留会籍", "held": "暂存
                  "transferring": "转出中", None: "非会员", "": "非会员"}
 EXPORT_RETENTION = {"lixiu": "离休", "retired": "退休", "unemployed": "失业", "dissolved": "单位撤销", "other": "其他"}
 
-_JUNK = str.maketrans("", "", "*＊ \u3000\n\r\t")
+# zero-width and direction marks, and a byte-order mark left in A1 by a converted CSV file, are invisible
+_JUNK = str.maketrans("", "", "*＊ \u3000\n\r\t\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\ufeff")
 
 
 def normalise_label(text) -> str:

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from members import import_views
 from members.import_tasks import JOB_KIND, run_roster_import
-from members.importer import import_roster
+from members.importer import RosterFileError, import_roster
 from members.models import Membership, Person
 from union_site import roles
 from union_site.models import AuditEvent, Job
@@ -39,18 +39,24 @@ def other_officer(other_school):
     return make_user_with_role(roles.OFFICER, other_school, username="other-officer")
 
 
-def test_the_template_has_the_layout_a_sample_row_and_instructions(client, officer, school):
+def test_the_template_has_the_layout_instructions_and_an_example_outside_the_roster(client, officer, school):
     client.force_login(officer)
     response = client.get(reverse("members:import-template"))
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     wb = load_workbook(io.BytesIO(response.content))
     ws = wb["花名册"]
     assert [c.value for c in ws[1]][:4] == ["姓名*", "性别", "身份证号*", "手机号"]
-    assert ws["C2"].value == "11010519491231002X" and ws["C2"].number_format == "@"
+    assert ws["C2"].value is None and ws["C2"].number_format == "@"  # the ID number column stays text
     assert ws["D500"].number_format == "@" and ws["A2"].number_format == "General"  # numbers stay text
-    assert "填写说明" in wb.sheetnames and "身份证号" in "".join(str(c.value) for c in wb["填写说明"]["A"])
-    # the template, sample row included, is a valid import
-    result = import_roster(io.BytesIO(response.content), school, acting_user=None)
+    notes = "".join(str(c.value) for c in wb["填写说明"]["A"])
+    assert "身份证号" in notes and "11010519491231002X" in notes  # the example is in the instructions
+    # the template as downloaded imports nobody: no sample person can slip into the roster
+    with pytest.raises(RosterFileError, match="表头（第1行）下面没有数据行"):
+        import_roster(io.BytesIO(response.content), school, acting_user=None)
+    ws.append(["王芳", "女", "11010519491231002X"])  # filled in, it is a valid import
+    filled = io.BytesIO()
+    wb.save(filled)
+    result = import_roster(io.BytesIO(filled.getvalue()), school, acting_user=None)
     assert result.ok and result.created == 1, result.errors
 
 
