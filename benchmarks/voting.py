@@ -35,8 +35,10 @@ def free_port() -> int:
 
 
 def seed(voters: int):
+    from importlib import import_module
+
+    from django.conf import settings
     from django.contrib.auth import get_user_model
-    from django.contrib.sessions.backends.db import SessionStore
 
     from congress.models import Body, Session, Term
     from elections import services
@@ -64,6 +66,7 @@ def seed(voters: int):
     poll.entitled = poll.present = voters
     poll.rules, poll.ballot, poll.status = services.rules_for(poll), services.frozen_ballot(poll), Poll.Status.OPEN
     poll.save()
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # the site's session store
     cookies = []
     for uid in user_ids:  # a logged-in session per voter, as after the login page
         store = SessionStore()
@@ -87,7 +90,8 @@ def main(args):
     print(f"# seeded {args.voters} voters in {t['seconds']:.1f} s")
     connections.close_all()
     port = free_port()
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="union_site.settings_test", ALLOWED_HOSTS="127.0.0.1")
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="bench_settings", ALLOWED_HOSTS="127.0.0.1",
+               PYTHONPATH=os.pathsep.join([os.path.dirname(os.path.abspath(__file__)), ROOT]))
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "union_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
          "--workers", str(args.workers), "--log-level", "warning"],

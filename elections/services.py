@@ -369,25 +369,26 @@ def cast_ballot(poll: Poll, *, user, marks: dict, write_ins: list | None = None,
     write_ins = clean_write_ins(write_ins)
     with transaction.atomic():
         hold_poll_state(poll.pk)
-        # only the voter's own roll entry is locked: voters never wait for each other
-        entry = (RollEntry.objects.select_for_update(of=("self",)).select_related("poll")
-                 .filter(poll_id=poll.pk, person__user=user, excluded_reason="").first())
+        # only the voter's own roll entry is locked: voters never wait for each other; the poll's status is
+        # read under the shared poll lock (its kind, seats and ballot are frozen since it opened)
+        entry = (RollEntry.objects.select_for_update(of=("self",))
+                 .filter(poll_id=poll.pk, person__user=user, excluded_reason="")
+                 .values_list("pk", "poll__status", "channel", "has_voted", "checked_in").first())
         if entry is None:
             raise ElectionError(_("You are not on the roll of this poll."))
-        current = entry.poll
-        if current.status != Poll.Status.OPEN:
+        pk, status, channel, has_voted, checked_in = entry
+        if status != Poll.Status.OPEN:
             raise ElectionError(_("The poll is not open."))
-        if entry.channel == RollEntry.Channel.PAPER:
+        if channel == RollEntry.Channel.PAPER:
             raise ElectionError(_("A paper ballot was issued to you: vote on paper."))
-        if entry.has_voted:
+        if has_voted:
             raise ElectionError(_("You have already voted; a ballot cannot be changed."))
-        if not entry.checked_in:
+        if not checked_in:
             raise ElectionError(_("Sign in at the meeting first (E17)."))
-        reason = validate_marks(current, marks, write_ins, keys=keys)
+        reason = validate_marks(poll, marks, write_ins, keys=keys)
         if reason:
             raise ElectionError(_("This ballot cannot be accepted: %(reason)s.") % {"reason": reason})
-        entry.has_voted, entry.channel = True, RollEntry.Channel.ONLINE
-        entry.save(update_fields=["has_voted", "channel"])
+        RollEntry.objects.filter(pk=pk).update(has_voted=True, channel=RollEntry.Channel.ONLINE)
         code = secrets.token_hex(5).upper()
         Ballot.objects.create(poll_id=poll.pk, channel=RollEntry.Channel.ONLINE, marks=marks, write_ins=write_ins,
                               receipt_hash=receipt_hash(code))

@@ -147,7 +147,7 @@ def resolution_vote(request):
 @login_required
 def booth(request, pk):
     """The voter's ballot: only for those on the roll, signed in, and not yet voted (one channel each)."""
-    poll = get_object_or_404(Poll.objects.select_related("session"), pk=pk)
+    poll = get_object_or_404(Poll, pk=pk)
     checking_in = request.method == "POST" and request.POST.get("check_in")
     form = BallotForm(request.POST or None, poll=poll) if poll.status == Poll.Status.OPEN else None
     if request.method == "POST" and not checking_in and form is not None and form.is_valid():
