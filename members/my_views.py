@@ -1,12 +1,11 @@
 """A member's own pages (PI9): the record, a correction request, and the download of their data."""
 
+import functools
 import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import (
-    Prefetch,
-)
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -15,14 +14,8 @@ from django.views.decorators.cache import never_cache
 
 from union_site.audit import record_audit
 
-from .forms import (
-    CorrectionForm,
-)
-from .models import (
-    CorrectionRequest,
-    MembershipEvent,
-    Person,
-)
+from .forms import CorrectionForm
+from .models import CorrectionRequest, MembershipEvent, Person
 from .views import posted
 
 # --- a member's own pages (PI9) -------------------------------------------------------------------------
@@ -30,6 +23,24 @@ from .views import posted
 
 def my_person(user):
     return Person.objects.filter(user=user).select_related("unit").first()
+
+
+def with_my_person(view):
+    """Log-in required; the member's own roster record is passed to the view. Without one, back to "my
+    record" with a message (the account is not linked yet)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapped(request, *args, **kwargs):
+        person = my_person(request.user)
+        if person is None:
+            messages.error(
+                request, _("Your account is not linked to a roster record yet. Please ask the union office.")
+            )
+            return redirect("members:my-record")
+        return view(request, person, *args, **kwargs)
+
+    return wrapped
 
 
 @login_required
@@ -50,14 +61,8 @@ def my_record(request):
     return render(request, "members/my_record.html", context)
 
 
-@login_required
-def my_correction(request):
-    person = my_person(request.user)
-    if person is None:
-        messages.error(
-            request, _("Your account is not linked to a roster record yet. Please ask the union office.")
-        )
-        return redirect("members:my-record")
+@with_my_person
+def my_correction(request, person):
     form = CorrectionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         correction = CorrectionRequest.objects.create(person=person, message=form.cleaned_data["message"])
@@ -72,15 +77,9 @@ def _iso(value):
 
 
 @never_cache
-@login_required
-def my_data(request):
+@with_my_person
+def my_data(request, person):
     """PI9: a member downloads everything the union keeps about them, their own full ID number included."""
-    person = my_person(request.user)
-    if person is None:
-        messages.error(
-            request, _("Your account is not linked to a roster record yet. Please ask the union office.")
-        )
-        return redirect("members:my-record")
     memberships = person.memberships.select_related("union").prefetch_related(
         Prefetch(
             "events", queryset=MembershipEvent.objects.select_related("actor").order_by("created_at", "id")

@@ -29,14 +29,8 @@ from .forms import (
     RetainForm,
     TransferForm,
 )
-from .models import (
-    CorrectionRequest,
-    Membership,
-    MembershipEvent,
-    Person,
-    TransferRequest,
-)
-from .my_views import my_person
+from .models import CorrectionRequest, Membership, MembershipEvent, Person, TransferRequest
+from .my_views import with_my_person
 from .scope import in_scope, scope_filter
 from .views import posted
 
@@ -283,15 +277,9 @@ def person_apply(request, pk):
     return _apply(request, _person_or_404(request.user, pk))
 
 
-@login_required
-def member_apply(request):
+@with_my_person
+def member_apply(request, person):
     """A member of staff applies online for themselves (M2)."""
-    person = my_person(request.user)
-    if person is None:
-        messages.error(
-            request, _("Your account is not linked to a roster record yet. Please ask the union office.")
-        )
-        return redirect("members:my-record")
     return _apply(request, person)
 
 

@@ -25,13 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from .checks import structure_checks
 from .idcard import normalise_text
-from .models import (
-    Membership,
-    OrgUnit,
-    Person,
-    PostHolding,
-    RegionProfile,
-)
+from .models import Membership, OrgUnit, Person, PostHolding, RegionProfile
 from .models.people import Gender
 from .scope import in_scope, scope_paths
 
