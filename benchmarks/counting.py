@@ -13,7 +13,7 @@ def add_arguments(parser):
 
 def main(args):
     from congress.models import Body, Session, Term
-    from elections import services
+    from elections import counting, services
     from elections.models import Ballot, Candidate, Poll, RollEntry
     from members.models import OrgUnit, Person
     from union_site.bulk import insert_rows
@@ -40,7 +40,7 @@ def main(args):
                      })
     insert_rows(Ballot, rows)
     with timed() as t:
-        outcome = services.tally(Poll.objects.get(pk=poll.pk))
+        outcome = counting.tally(Poll.objects.get(pk=poll.pk))
     assert outcome["returned"] == args.ballots and not outcome["void"]
     print(f"# elected {len(outcome['elected'])} of 7, needed {outcome['needed']} yes-votes")
     result(f"counting_{args.ballots}", t["seconds"], "s", "<=", 1)

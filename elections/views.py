@@ -15,7 +15,7 @@ from members.models import Person
 from union_site import roles
 from union_site.pdf import render_pdf
 
-from . import services
+from . import counting, services
 from .forms import ApprovalForm, BallotForm, CandidateForm, PaperEntryForm, PollForm
 from .models import Ballot, Poll, RollEntry
 
@@ -67,8 +67,8 @@ def poll_detail(request, pk):
         "mismatches": services.paper_mismatches(poll),
         "chain_ok": services.verify_chain(poll)[0],
         "is_scrutineer": roles.has_role(request.user, roles.SCRUTINEER),
-        "rule_table": services.rule_table(poll),
-        "rule_choices": services.RULE_CHOICES,
+        "rule_table": counting.rule_table(poll),
+        "rule_choices": counting.RULE_CHOICES,
     })
 
 
@@ -77,7 +77,7 @@ ACTIONS = {
     "roll": lambda poll, request: services.freeze_roll(poll, acting_user=request.user),
     "open": lambda poll, request: services.open_poll(poll, acting_user=request.user),
     "close": lambda poll, request: services.close_poll(poll, acting_user=request.user),
-    "count": lambda poll, request: services.count_poll(poll, acting_user=request.user),
+    "count": lambda poll, request: counting.count_poll(poll, acting_user=request.user),
 }
 
 
@@ -103,11 +103,11 @@ def poll_action(request, pk, action):
             else:
                 services.issue_paper_ballot(poll, person, acting_user=request.user)
         elif action == "rules":
-            choices = {k: request.POST.get(k) for k in services.RULE_CHOICES}
+            choices = {k: request.POST.get(k) for k in counting.RULE_CHOICES}
             choices["E17_quorum_inclusive"] = choices["E17_quorum_inclusive"] == "True"
-            services.choose_rules(poll, choices=choices, acting_user=request.user)
+            counting.choose_rules(poll, choices=choices, acting_user=request.user)
         elif action == "further":
-            further = services.start_further_round(poll, acting_user=request.user)
+            further = counting.start_further_round(poll, acting_user=request.user)
             messages.success(request, _("The further round is ready."))
             return redirect("elections:poll-detail", pk=further.pk)
         elif action == "exclude":
@@ -117,7 +117,7 @@ def poll_action(request, pk, action):
             form = ApprovalForm(request.POST)
             if not form.is_valid():
                 raise services.ElectionError(_("Enter the approving union and its reference."))
-            services.approve_poll(poll, acting_user=request.user, **form.cleaned_data)
+            counting.approve_poll(poll, acting_user=request.user, **form.cleaned_data)
         else:
             raise Http404
     except services.ElectionError as exc:

@@ -211,7 +211,7 @@ PERSONAL_DATA_KEY = env("PERSONAL_DATA_KEY", default="")
 DEFAULT_REGION_PROFILE = env("DEFAULT_REGION_PROFILE", default="national")
 
 # Regional or uncertain legal numbers, as JSON overrides of the national defaults:
-# members/rules.py (E1–E13), congress/rules.py (K, T, P rules), elections/services.py (E17, E18, E21).
+# members/rules.py (E1–E13), congress/rules.py (K, T, P rules), elections/services.py (E17, E18, E21, read by elections/counting.py too).
 UNION_RULES = env.json("UNION_RULES", default={})
 CONGRESS_RULES = env.json("CONGRESS_RULES", default={})
 ELECTION_RULES = env.json("ELECTION_RULES", default={})

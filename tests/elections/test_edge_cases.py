@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from congress import services as congress_services
-from elections import services
+from elections import counting, services
 from elections.models import Ballot, PaperEntry, Poll, PollEvent, RollEntry
 from elections.services import ElectionError
 from union_site import roles
@@ -63,7 +63,7 @@ def open_poll_with(session, voters, officer, *, kind="election", seats=1, candid
 
 def count(poll, officer):
     services.close_poll(poll, acting_user=officer)
-    return services.count_poll(poll, acting_user=officer)
+    return counting.count_poll(poll, acting_user=officer)
 
 
 def enter_twice(poll, counters, paper_no, marks, write_ins=()):
@@ -179,7 +179,7 @@ def test_rule10_three_tied_for_the_last_two_seats_go_to_a_tie_round(session, vot
     result = count(poll, officer)
     assert [e["name"] for e in result["elected"]] == ["王芳"]  # 9
     assert sorted(t["name"] for t in result["tie_round"]) == ["刘洋", "张伟", "李明"]  # 6, 6, 6 for 2 seats
-    further = services.start_further_round(Poll.objects.get(pk=poll.pk), acting_user=officer)
+    further = counting.start_further_round(Poll.objects.get(pk=poll.pk), acting_user=officer)
     assert further.seats == 2 and further.candidates.count() == 3
 
 
@@ -230,7 +230,7 @@ def test_a_paper_ballot_entered_by_one_counter_only_blocks_counting(session, vot
     services.enter_paper_ballot(poll, paper_no=2, counter=counters[0], marks={cand(poll, "李明"): "for"})
     services.close_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match=r"Paper ballots 2 are not yet entered"):
-        services.count_poll(poll, acting_user=officer)
+        counting.count_poll(poll, acting_user=officer)
     assert Ballot.objects.filter(poll=poll).count() == 0 and Poll.objects.get(pk=poll.pk).status == "closed"
 
 
@@ -243,9 +243,9 @@ def test_two_counters_disagree_then_one_corrects_and_the_count_proceeds(session,
     assert services.enter_paper_ballot(poll, paper_no=1, counter=b, marks={cand(poll, "李明"): "for"}) == "mismatch"
     services.close_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match="not yet entered identically"):
-        services.count_poll(poll, acting_user=officer)
+        counting.count_poll(poll, acting_user=officer)
     assert services.enter_paper_ballot(poll, paper_no=1, counter=b, marks=yes) == "matched"  # corrected while counting
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert (result["returned"], result["valid"]) == (1, 1) and result["rows"][0]["for"] == 1
     assert PaperEntry.objects.filter(poll=poll).count() == 2
 
@@ -260,7 +260,7 @@ def test_a_third_counter_who_reads_the_paper_differently_is_a_mismatch(session, 
     assert services.paper_mismatches(poll) == [1]
     services.close_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match="not yet entered identically"):
-        services.count_poll(poll, acting_user=officer)
+        counting.count_poll(poll, acting_user=officer)
 
 
 def test_rule16_no_paper_ballot_is_issued_once_the_poll_has_closed(session, voters, officer):
@@ -271,7 +271,7 @@ def test_rule16_no_paper_ballot_is_issued_once_the_poll_has_closed(session, vote
         services.issue_paper_ballot(poll, voters[2], acting_user=officer)
     entry = RollEntry.objects.get(poll=poll, person=voters[2])
     assert (entry.channel, entry.has_voted) == ("", False)
-    assert services.tally(Poll.objects.get(pk=poll.pk))["issued"] == 0
+    assert counting.tally(Poll.objects.get(pk=poll.pk))["issued"] == 0
 
 
 def test_e17_the_roll_does_not_change_after_the_close(session, voters, officer):
@@ -446,7 +446,7 @@ def test_two_counters_entering_the_same_paper_at_once_give_one_match(school, off
         assert sorted(outcomes) in (["matched", "matched", "waiting"], ["matched", "waiting", "waiting"])
         assert PaperEntry.objects.filter(poll=poll).count() == 2 and services.paper_mismatches(poll) == []
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert (result["issued"], result["returned"], result["void"]) == (1, 1, False)
 
 
@@ -500,7 +500,7 @@ def test_close_racing_many_casts_and_paper_issues_keeps_ballots_and_roll_in_step
     assert Ballot.objects.filter(poll=poll).count() == cast_ok
     assert RollEntry.objects.filter(poll=poll, channel="online", has_voted=True).count() == cast_ok
     assert RollEntry.objects.filter(poll=poll, channel="paper").count() == issued_ok
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert (result["issued"], result["returned"], result["void"]) == (cast_ok + issued_ok, cast_ok, False)
 
 
@@ -517,7 +517,7 @@ def test_two_closes_and_two_counts_at_once_turn_each_paper_into_one_ballot(schoo
         services.enter_paper_ballot(poll, paper_no=1, counter=counter, marks={key: "for"})
     closes = run_together(*[lambda: services.close_poll(poll, acting_user=officer)] * 2)
     assert sum(isinstance(o, Poll) for o in closes) == 1 and sum(isinstance(o, ElectionError) for o in closes) == 1
-    counts = run_together(*[lambda: services.count_poll(poll, acting_user=officer)] * 2)
+    counts = run_together(*[lambda: counting.count_poll(poll, acting_user=officer)] * 2)
     assert sum(isinstance(o, dict) for o in counts) == 1 and sum(isinstance(o, ElectionError) for o in counts) == 1
     assert Ballot.objects.filter(poll=poll).count() == 2 and Ballot.objects.filter(poll=poll, channel="paper").count() == 1
     assert Poll.objects.get(pk=poll.pk).result["returned"] == 2
@@ -535,7 +535,7 @@ def test_k13_counting_a_vote_on_a_resolution_adopted_meanwhile_is_refused_not_a_
                                             acting_user=officer)
     services.close_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match="locked"):
-        services.count_poll(poll, acting_user=officer)
+        counting.count_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match="locked"):  # and no new vote on it can be set up
         services.create_poll(session, kind="resolution", title="再表决", resolution=resolution, acting_user=officer)
     client.force_login(officer)

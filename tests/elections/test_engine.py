@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from congress import services as congress_services
-from elections import services
+from elections import counting, services
 from elections.models import Ballot, PaperEntry, Poll, PollEvent, RollEntry
 from elections.services import ElectionError
 from members.models import PostHolding
@@ -157,7 +157,7 @@ def test_paper_double_entry_flags_mismatches_and_counts_over_marked_ballots_inva
     services.enter_paper_ballot(poll, paper_no=2, counter=a, marks=both)
     services.enter_paper_ballot(poll, paper_no=2, counter=b, marks=both)
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert (result["returned"], result["valid"], result["invalid"]) == (2, 1, 1)
     assert PaperEntry.objects.count() == 4
 
@@ -168,7 +168,7 @@ def test_e17_elected_needs_more_than_half_of_those_entitled_not_of_votes_cast(se
         mark = "for" if person != voters[5] else "abstain"
         services.cast_ballot(poll, user=person.user, marks={cand(poll, "王芳"): mark})
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     # 5 yes of 6 cast is a majority of votes cast, but 5 ≤ 9/2 is not more than half of 应到会 (9)
     assert result["needed"] == 5 and result["elected"] == [{"name": "王芳", "votes": 5, "candidate": int(cand(poll, "王芳"))}]
 
@@ -178,7 +178,7 @@ def test_e17_four_of_nine_is_not_enough(session, voters, officer):
     for person in voters[:4]:
         services.cast_ballot(poll, user=person.user, marks={cand(poll, "王芳"): "for"})
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert result["elected"] == [] and result["unfilled"] == 1
 
 
@@ -197,7 +197,7 @@ def test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer):
     for person, marks in zip(voters, ballots, strict=True):
         services.cast_ballot(poll, user=person.user, marks=marks)
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert {r["name"]: r["for"] for r in result["rows"]} == {"王芳": 7, "李明": 5, "张伟": 5}
     assert [e["name"] for e in result["elected"]] == ["王芳"]  # 7 > 9/2
     assert sorted(t["name"] for t in result["tie_round"]) == ["张伟", "李明"]  # 5 and 5 for the last seat
@@ -209,7 +209,7 @@ def test_returned_more_than_issued_voids_the_election(session, voters, officer):
     services.cast_ballot(poll, user=voters[0].user, marks={cand(poll, "王芳"): "for"})
     Ballot.objects.create(poll=poll, channel="paper", marks={})  # a stuffed ballot nobody was issued
     services.close_poll(poll, acting_user=officer)
-    result = services.count_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
     assert result["void"] and Poll.objects.get(pk=poll.pk).status == "void"
 
 
@@ -218,10 +218,10 @@ def test_approval_writes_the_chair_into_the_committee(session, voters, officer):
     for person in voters[:6]:
         services.cast_ballot(poll, user=person.user, marks={cand(poll, "李明"): "for"})
     services.close_poll(poll, acting_user=officer)
-    services.count_poll(poll, acting_user=officer)
+    counting.count_poll(poll, acting_user=officer)
     with pytest.raises(ElectionError, match="approving union"):
-        services.approve_poll(poll, approved_by="", approval_ref="", acting_user=officer)
-    services.approve_poll(poll, approved_by="县教育工会", approval_ref="县教工〔2026〕9号", acting_user=officer)
+        counting.approve_poll(poll, approved_by="", approval_ref="", acting_user=officer)
+    counting.approve_poll(poll, approved_by="县教育工会", approval_ref="县教工〔2026〕9号", acting_user=officer)
     chair = PostHolding.objects.get(post="chair", ended_on__isnull=True)
     assert chair.person.name == "李明" and chair.committee.unit == poll.unit
 
@@ -237,7 +237,7 @@ def test_k4_resolution_vote_sets_the_congress_resolution(session, voters, office
         services.cast_ballot(poll, user=person.user, marks={"motion": "for"})
     services.cast_ballot(poll, user=voters[5].user, marks={"motion": "against"})
     services.close_poll(poll, acting_user=officer)
-    services.count_poll(poll, acting_user=officer)
+    counting.count_poll(poll, acting_user=officer)
     resolution.refresh_from_db()
     assert resolution.passed and resolution.votes_for == 5 and resolution.entitled == 9 and resolution.locked_at
 
@@ -252,7 +252,7 @@ def test_e24_confidence_vote_flags_and_removal_majority(session, voters, officer
     for i, person in enumerate(voters):
         services.cast_ballot(poll, user=person.user, marks={key: "distrust" if i < 5 else "trust"})
     services.close_poll(poll, acting_user=officer)
-    row = services.count_poll(poll, acting_user=officer)["rows"][0]
+    row = counting.count_poll(poll, acting_user=officer)["rows"][0]
     assert row["below_half"] and row["removal_majority"]  # 5 of 9 is more than half of ALL (E24)
 
 
@@ -389,7 +389,7 @@ def test_closing_waits_for_the_casts_under_way_and_no_ballot_lands_after_it(scho
 
 def test_officers_choose_the_reading_of_two_thirds_before_opening(session, voters, officer):
     poll = chair_poll(session, voters, officer)
-    services.choose_rules(poll, choices={"E17_quorum_inclusive": False}, acting_user=officer)
+    counting.choose_rules(poll, choices={"E17_quorum_inclusive": False}, acting_user=officer)
     sign_in(poll, voters[:6], officer)  # exactly two thirds of 9
     with pytest.raises(ElectionError, match="opens at 7"):
         services.open_poll(poll, acting_user=officer)  # "more than two thirds" needs 7
@@ -397,7 +397,7 @@ def test_officers_choose_the_reading_of_two_thirds_before_opening(session, voter
     poll = services.open_poll(poll, acting_user=officer)
     assert poll.rules["E17_quorum_inclusive"] is False
     with pytest.raises(ElectionError, match="frozen"):
-        services.choose_rules(poll, choices={"E17_quorum_inclusive": True}, acting_user=officer)
+        counting.choose_rules(poll, choices={"E17_quorum_inclusive": True}, acting_user=officer)
 
 
 def test_confidence_below_half_two_years_running(session, voters, officer, time_machine):
@@ -412,7 +412,7 @@ def test_confidence_below_half_two_years_running(session, voters, officer, time_
         for i, person in enumerate(voters):
             services.cast_ballot(poll, user=person.user, marks={key: "distrust" if i < distrust else "trust"})
         services.close_poll(poll, acting_user=officer)
-        return services.count_poll(poll, acting_user=officer)["rows"][0]
+        return counting.count_poll(poll, acting_user=officer)["rows"][0]
 
     first = confidence_vote(2025, 5)
     assert first["below_half"] and not first["two_years_running"]
@@ -423,7 +423,7 @@ def test_confidence_below_half_two_years_running(session, voters, officer, time_
 def test_a_tie_round_is_prepared_among_those_tied(session, voters, officer):
     test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer)
     poll = Poll.objects.get(title="经审委员")
-    further = services.start_further_round(poll, acting_user=officer)
+    further = counting.start_further_round(poll, acting_user=officer)
     assert further.seats == 1 and sorted(c.person.name for c in further.candidates.all()) == ["张伟", "李明"]
     assert further.session == poll.session and further.status == "draft"
 

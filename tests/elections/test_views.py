@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from elections import services
+from elections import counting, services
 from elections.models import Ballot, Poll
 from members.models import PostHolding
 from union_site import roles
@@ -135,7 +135,7 @@ def test_ballot_papers_and_result_report_pdfs(client, officer, setup):
     for person in voters[:4]:
         services.cast_ballot(poll, user=person.user, marks={key: "for"})
     services.close_poll(poll, acting_user=officer)
-    services.count_poll(poll, acting_user=officer)
+    counting.count_poll(poll, acting_user=officer)
     report = client.get(reverse("elections:result-report", args=[poll.pk]))
     text = PdfReader(io.BytesIO(report.content)).pages[0].extract_text()
     assert "选举结果报告单" in text and "王芳" in text and "应到会人数" in text and "监票" in text
