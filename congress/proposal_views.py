@@ -15,7 +15,7 @@ from union_site import roles
 from union_site.excel import xlsx_response
 from union_site.pdf import render_pdf
 
-from . import services
+from . import proposals, services
 from .forms import AssignForm, InviteForm, ProposalForm, RatingForm, RedoForm, ReplyForm, ReviewForm
 from .models import Proposal, Reply, Seconding, Session
 
@@ -32,7 +32,7 @@ def _is_committee(user, proposal) -> bool:
 
 def _proposal(request, pk):
     return get_object_or_404(
-        services.proposals_visible_to(request.user).select_related(
+        proposals.proposals_visible_to(request.user).select_related(
             "session__term__body__unit", "proposer__person", "author", "merged_into"
         ),
         pk=pk,
@@ -41,7 +41,7 @@ def _proposal(request, pk):
 
 @login_required
 def proposal_list(request):
-    qs = services.proposals_visible_to(request.user).select_related("session", "proposer__person")
+    qs = proposals.proposals_visible_to(request.user).select_related("session", "proposer__person")
     if status := request.GET.get("status"):
         qs = qs.filter(status=status)
     if session_id := request.GET.get("session"):
@@ -63,7 +63,7 @@ def proposal_detail(request, pk):
     proposal = _proposal(request, pk)
     user = request.user
     is_author = proposal.author_id == user.pk
-    rep = services.formal_representative_of(user, proposal.session.term)
+    rep = proposals.formal_representative_of(user, proposal.session.term)
     my_seconding = proposal.seconders.filter(representative=rep).first() if rep else None
     replies = proposal.replies.select_related("department", "rating").order_by("round")
     context = {
@@ -75,8 +75,8 @@ def proposal_detail(request, pk):
         "can_second": rep is not None and not is_author and proposal.status in {P.DRAFT, P.SECONDING}
         and (my_seconding is None or my_seconding.state != Seconding.State.SIGNED),
         "is_committee": _is_committee(user, proposal),
-        "can_reply": proposal.status == P.ASSIGNED and services.can_reply(user, proposal),
-        "can_rate": proposal.status == P.REPLIED and user in services._proposer_users(proposal),
+        "can_reply": proposal.status == P.ASSIGNED and proposals.can_reply(user, proposal),
+        "can_rate": proposal.status == P.REPLIED and user in proposals._proposer_users(proposal),
         "needed": services.rule("P1_SECONDERS"),
         "signed": proposal.seconders.filter(state=Seconding.State.SIGNED).count(),
     }
@@ -106,10 +106,10 @@ def proposal_create(request, session_pk):
     if request.method == "POST" and form.is_valid():
         try:
             if suggestion:
-                proposal = services.submit_suggestion(session, author=request.user, **form.cleaned_data)
+                proposal = proposals.submit_suggestion(session, author=request.user, **form.cleaned_data)
                 messages.success(request, _("Your opinion or suggestion was submitted."))
             else:
-                proposal = services.draft_proposal(session, author=request.user, **form.cleaned_data)
+                proposal = proposals.draft_proposal(session, author=request.user, **form.cleaned_data)
                 messages.success(request, _("Draft saved. Invite at least %(n)s seconders, then submit.")
                                  % {"n": services.rule("P1_SECONDERS")})
         except services.CongressError as exc:
@@ -152,20 +152,20 @@ def _post_only(view):
 
 @_post_only
 def proposal_invite(request, pk):
-    return _form_action(request, pk, InviteForm, lambda p, d: services.invite_seconders(
+    return _form_action(request, pk, InviteForm, lambda p, d: proposals.invite_seconders(
         p, d["representatives"], acting_user=request.user), _("Invitations sent."), needs_proposal=True)
 
 
 @_post_only
 def proposal_second(request, pk):
     decline = request.POST.get("decline") == "1"
-    return _post_action(request, pk, lambda p: services.second_proposal(p, acting_user=request.user, decline=decline),
+    return _post_action(request, pk, lambda p: proposals.second_proposal(p, acting_user=request.user, decline=decline),
                         _("You declined.") if decline else _("You seconded this proposal."))
 
 
 @_post_only
 def proposal_submit(request, pk):
-    return _post_action(request, pk, lambda p: services.submit_proposal(p, acting_user=request.user),
+    return _post_action(request, pk, lambda p: proposals.submit_proposal(p, acting_user=request.user),
                         _("Submitted to the proposal committee."))
 
 
@@ -180,32 +180,32 @@ def _committee_only(view):
 
 @_committee_only
 def proposal_review(request, pk):
-    return _form_action(request, pk, ReviewForm, lambda p, d: services.review_proposal(
+    return _form_action(request, pk, ReviewForm, lambda p, d: proposals.review_proposal(
         p, acting_user=request.user, **d), _("The decision was recorded."), needs_proposal=True)
 
 
 @_committee_only
 def proposal_assign(request, pk):
-    return _form_action(request, pk, AssignForm, lambda p, d: services.assign_proposal(
+    return _form_action(request, pk, AssignForm, lambda p, d: proposals.assign_proposal(
         p, lead=d["lead"], joint=list(d["joint"]), days=d["days"], acting_user=request.user),
         _("Assigned to the department."), needs_proposal=True)
 
 
 @_committee_only
 def proposal_redo(request, pk):
-    return _form_action(request, pk, RedoForm, lambda p, d: services.send_back_for_redo(
+    return _form_action(request, pk, RedoForm, lambda p, d: proposals.send_back_for_redo(
         p, note=d["note"], days=d["days"], acting_user=request.user), _("Sent back to be handled again."))
 
 
 @_post_only
 def proposal_reply(request, pk):
-    return _form_action(request, pk, ReplyForm, lambda p, d: services.reply_to_proposal(
+    return _form_action(request, pk, ReplyForm, lambda p, d: proposals.reply_to_proposal(
         p, acting_user=request.user, **d), _("The reply was sent to the proposer."))
 
 
 @_post_only
 def proposal_rate(request, pk):
-    return _form_action(request, pk, RatingForm, lambda p, d: services.rate_reply(
+    return _form_action(request, pk, RatingForm, lambda p, d: proposals.rate_reply(
         p, acting_user=request.user, **d), _("Thank you for your rating."))
 
 
@@ -246,7 +246,7 @@ def compilation_pdf(request, pk):
     """The 提案汇编 of a session: every numbered proposal with its seconders, handling and replies."""
     session = _session_for_documents(request, pk)
     pdf = render_pdf("congress/pdf/compilation.html", {"session": session, "proposals": _compilation_queryset(session),
-                                                       "report": services.proposal_report(session)})
+                                                       "report": proposals.proposal_report(session)})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="proposal-compilation.pdf"'
     return response
@@ -257,7 +257,7 @@ def compilation_pdf(request, pk):
 def report(request, pk):
     """The 提案办理情况报告 for the next session (P10): counts, on-time rate, satisfaction rate."""
     session = _session_for_documents(request, pk)
-    figures = services.proposal_report(session)
+    figures = proposals.proposal_report(session)
     if request.GET.get("format") == "pdf":
         pdf = render_pdf("congress/pdf/report.html", {"session": session, "report": figures,
                                                       "proposals": _compilation_queryset(session)})

@@ -20,8 +20,8 @@ from union_site.models import Reminder
 from union_site.reminders import send_reminder_once
 
 from .models import Body, Proposal, Reply
+from .proposals import _committee, _proposer_users
 from .rules import rule
-from .services import _committee, _proposer_users
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ the proposal committee, a handling department, and a proposal submitted with two
 import pytest
 from django.contrib.auth.models import Group
 
-from congress import services
+from congress import proposals
 from congress.models import Representative
 from union_site import roles
 
@@ -52,7 +52,7 @@ def user(rep):
 
 
 def _draft(session, rep):
-    return services.draft_proposal(
+    return proposals.draft_proposal(
         session, author=user(rep), title="改善教师午餐条件", reasons="食堂座位不足", measures="增设就餐区"
     )
 
@@ -60,7 +60,7 @@ def _draft(session, rep):
 @pytest.fixture
 def submitted(session, reps, committee_member):
     proposal = _draft(session, reps[0])
-    services.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
+    proposals.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
     for rep in reps[1:3]:
-        services.second_proposal(proposal, acting_user=user(rep))
-    return services.submit_proposal(proposal, acting_user=user(reps[0]))
+        proposals.second_proposal(proposal, acting_user=user(rep))
+    return proposals.submit_proposal(proposal, acting_user=user(reps[0]))

@@ -3,7 +3,7 @@ Real threads on PostgreSQL (each with its own connection); row locks and constra
 
 import pytest
 
-from congress import services
+from congress import proposals
 from congress.models import Proposal, ProposalRating, Reply, Seconding
 from congress.services import CongressError
 
@@ -15,13 +15,13 @@ pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True),
 
 
 def test_p8_two_replies_at_once_give_one_reply(submitted, committee_member, department):
-    proposal = services.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
+    proposal = proposals.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
                                         feasible=True, acting_user=committee_member)
-    proposal = services.assign_proposal(proposal, lead=department, acting_user=committee_member)
+    proposal = proposals.assign_proposal(proposal, lead=department, acting_user=committee_member)
     handler = department.handlers.get()
 
     def reply(text):
-        return lambda: services.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text=text,
+        return lambda: proposals.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text=text,
                                                   signed_off_by="赵主任")
 
     outcomes = at_once(reply("列入明年计划"), reply("列入明年计划（重复提交）"))
@@ -31,14 +31,14 @@ def test_p8_two_replies_at_once_give_one_reply(submitted, committee_member, depa
 
 
 def test_p9_two_ratings_at_once_give_one_rating(submitted, committee_member, department, reps):
-    proposal = services.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
+    proposal = proposals.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
                                         feasible=True, acting_user=committee_member)
-    proposal = services.assign_proposal(proposal, lead=department, acting_user=committee_member)
-    services.reply_to_proposal(proposal, acting_user=department.handlers.get(), outcome="solved", text="已解决",
+    proposal = proposals.assign_proposal(proposal, lead=department, acting_user=committee_member)
+    proposals.reply_to_proposal(proposal, acting_user=department.handlers.get(), outcome="solved", text="已解决",
                                signed_off_by="赵主任")
     proposer = user(reps[0])
-    outcomes = at_once(lambda: services.rate_reply(proposal, acting_user=proposer, rating="satisfied"),
-                       lambda: services.rate_reply(proposal, acting_user=proposer, rating="unsatisfied"))
+    outcomes = at_once(lambda: proposals.rate_reply(proposal, acting_user=proposer, rating="satisfied"),
+                       lambda: proposals.rate_reply(proposal, acting_user=proposer, rating="unsatisfied"))
     assert len(errors(outcomes)) == 1
     assert ProposalRating.objects.count() == 1
     rating = ProposalRating.objects.get().rating
@@ -49,22 +49,22 @@ def test_p9_two_ratings_at_once_give_one_rating(submitted, committee_member, dep
 
 def test_p1_a_seconder_signing_twice_at_once_signs_once(session, reps):
     proposal = _draft(session, reps[0])
-    services.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
-    outcomes = at_once(*[lambda: services.second_proposal(proposal, acting_user=user(reps[1]))] * 5)
+    proposals.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
+    outcomes = at_once(*[lambda: proposals.second_proposal(proposal, acting_user=user(reps[1]))] * 5)
     assert not errors(outcomes)
     assert Seconding.objects.filter(proposal=proposal, representative=reps[1], state="signed").count() == 1
 
 
 def test_proposals_submitted_at_once_get_distinct_numbers(session, reps):
-    proposals = []
+    drafts = []
     for author in reps[:6]:
         proposal = _draft(session, author)
         others = [r for r in reps if r != author][:2]
-        services.invite_seconders(proposal, others, acting_user=user(author))
+        proposals.invite_seconders(proposal, others, acting_user=user(author))
         for rep in others:
-            services.second_proposal(proposal, acting_user=user(rep))
-        proposals.append((proposal, user(author)))
-    outcomes = at_once(*[lambda p=p, u=u: services.submit_proposal(p, acting_user=u) for p, u in proposals])
+            proposals.second_proposal(proposal, acting_user=user(rep))
+        drafts.append((proposal, user(author)))
+    outcomes = at_once(*[lambda p=p, u=u: proposals.submit_proposal(p, acting_user=u) for p, u in drafts])
     assert not errors(outcomes)
     numbers = list(Proposal.objects.values_list("number", flat=True))
     assert len(numbers) == 6 and len(set(numbers)) == 6

@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.contrib.auth.models import Group
 
-from congress import reminders, services
+from congress import proposals, reminders
 from congress.models import Proposal
 from congress.tasks import sweep_congress_reminders
 from union_site import roles
@@ -69,14 +69,14 @@ def test_p7_overdue_handling_is_escalated_to_the_committee_once(school, officer,
     handler = UserFactory(username="handler")
     handler.groups.add(Group.objects.get(name=roles.HANDLING_DEPARTMENT))
     dept.handlers.add(handler)
-    proposal = services.draft_proposal(session, author=reps[0].person.user, title="题", reasons="由", measures="法")
-    services.invite_seconders(proposal, reps[1:], acting_user=reps[0].person.user)
+    proposal = proposals.draft_proposal(session, author=reps[0].person.user, title="题", reasons="由", measures="法")
+    proposals.invite_seconders(proposal, reps[1:], acting_user=reps[0].person.user)
     for rep in reps[1:]:
-        services.second_proposal(proposal, acting_user=rep.person.user)
-    services.submit_proposal(proposal, acting_user=reps[0].person.user)
-    services.review_proposal(proposal, decision="accept", within_powers=True, lawful=True, feasible=True,
+        proposals.second_proposal(proposal, acting_user=rep.person.user)
+    proposals.submit_proposal(proposal, acting_user=reps[0].person.user)
+    proposals.review_proposal(proposal, decision="accept", within_powers=True, lawful=True, feasible=True,
                              acting_user=committee)
-    services.assign_proposal(proposal, lead=dept, acting_user=committee, days=30)
+    proposals.assign_proposal(proposal, lead=dept, acting_user=committee, days=30)
     deadline = Proposal.objects.get().deadline
     Notification.objects.all().delete()
     time_machine.move_to(datetime.datetime.combine(deadline + datetime.timedelta(days=2), datetime.time(10), tzinfo=datetime.UTC))

@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from congress import services
+from congress import proposals, services
 from congress.checks import composition_checks, pass_threshold, quorum
 from congress.models import JointMeeting, Proposal, Representative, Resolution, Seconding, SignIn
 from congress.services import CongressError
@@ -87,26 +87,26 @@ def test_k12_joint_meeting_results_are_confirmed_by_the_next_session(term, sessi
 
 def test_p1_only_formal_representatives_propose_and_two_seconders_are_needed(session, reps, member):
     with pytest.raises(CongressError, match="Only formal representatives"):
-        services.draft_proposal(session, author=member, title="a", reasons="b", measures="c")
+        proposals.draft_proposal(session, author=member, title="a", reasons="b", measures="c")
     proposal = _draft(session, reps[0])
-    services.invite_seconders(proposal, [reps[1], reps[2]], acting_user=user(reps[0]))
-    services.second_proposal(proposal, acting_user=user(reps[1]))
+    proposals.invite_seconders(proposal, [reps[1], reps[2]], acting_user=user(reps[0]))
+    proposals.second_proposal(proposal, acting_user=user(reps[1]))
     with pytest.raises(CongressError, match="at least 2 seconders"):
-        services.submit_proposal(proposal, acting_user=user(reps[0]))
+        proposals.submit_proposal(proposal, acting_user=user(reps[0]))
     with pytest.raises(CongressError, match="cannot second their own"):
-        services.second_proposal(proposal, acting_user=user(reps[0]))
+        proposals.second_proposal(proposal, acting_user=user(reps[0]))
     guest = UserFactory.build(username="guest")
     guest = type(guest).objects.get(username="guest")
     with pytest.raises(CongressError, match="Only formal representatives"):
-        services.second_proposal(proposal, acting_user=guest)
-    services.second_proposal(proposal, acting_user=user(reps[2]))
-    proposal = services.submit_proposal(proposal, acting_user=user(reps[0]))
+        proposals.second_proposal(proposal, acting_user=guest)
+    proposals.second_proposal(proposal, acting_user=user(reps[2]))
+    proposal = proposals.submit_proposal(proposal, acting_user=user(reps[0]))
     assert proposal.status == P.SUBMITTED and proposal.number.endswith("T001")
 
 
 def test_p2_the_standard_form_must_be_complete(session, reps):
     with pytest.raises(CongressError, match="Please fill in"):
-        services.draft_proposal(session, author=user(reps[0]), title="题目", reasons="", measures="")
+        proposals.draft_proposal(session, author=user(reps[0]), title="题目", reasons="", measures="")
 
 
 def test_p3_late_proposals_become_suggestions(term, reps):
@@ -115,10 +115,10 @@ def test_p3_late_proposals_become_suggestions(term, reps):
                              proposals_open_on=today - datetime.timedelta(days=25),
                              proposals_close_on=today - datetime.timedelta(days=10))
     proposal = _draft(session, reps[0])
-    services.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
+    proposals.invite_seconders(proposal, reps[1:3], acting_user=user(reps[0]))
     for rep in reps[1:3]:
-        services.second_proposal(proposal, acting_user=user(rep))
-    proposal = services.submit_proposal(proposal, acting_user=user(reps[0]))
+        proposals.second_proposal(proposal, acting_user=user(rep))
+    proposal = proposals.submit_proposal(proposal, acting_user=user(reps[0]))
     assert proposal.kind == Proposal.Kind.SUGGESTION and proposal.is_late
 
 
@@ -132,62 +132,62 @@ def test_p3_collection_not_open_yet(term, reps):
 
 def test_p5_acceptance_needs_all_three_tests(submitted, committee_member):
     with pytest.raises(CongressError, match="all three tests"):
-        services.review_proposal(submitted, decision="accept", within_powers=True, lawful=True, feasible=False,
+        proposals.review_proposal(submitted, decision="accept", within_powers=True, lawful=True, feasible=False,
                                  acting_user=committee_member)
-    accepted = services.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
+    accepted = proposals.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
                                         feasible=True, acting_user=committee_member)
     assert accepted.status == P.ACCEPTED
 
 
 def test_p6_not_accepted_needs_reasons_and_disputes_go_to_the_presidium(submitted, committee_member):
     with pytest.raises(CongressError, match="reasons"):
-        services.review_proposal(submitted, decision="not_accept", acting_user=committee_member)
-    disputed = services.review_proposal(submitted, decision="dispute", acting_user=committee_member)
+        proposals.review_proposal(submitted, decision="not_accept", acting_user=committee_member)
+    disputed = proposals.review_proposal(submitted, decision="dispute", acting_user=committee_member)
     assert disputed.status == P.DISPUTED
-    converted = services.review_proposal(disputed, decision="convert", reason="属于个人事项",
+    converted = proposals.review_proposal(disputed, decision="convert", reason="属于个人事项",
                                           acting_user=committee_member)
     assert converted.status == P.CONVERTED and converted.kind == Proposal.Kind.SUGGESTION
 
 
 def test_p6_merged_proposals_make_the_proposer_a_co_proposer(session, reps, submitted, committee_member):
     other = _draft(session, reps[3])
-    services.invite_seconders(other, reps[4:6], acting_user=user(reps[3]))
+    proposals.invite_seconders(other, reps[4:6], acting_user=user(reps[3]))
     for rep in reps[4:6]:
-        services.second_proposal(other, acting_user=user(rep))
-    other = services.submit_proposal(other, acting_user=user(reps[3]))
-    services.review_proposal(other, decision="merge", merge_into=submitted, reason="同一事项",
+        proposals.second_proposal(other, acting_user=user(rep))
+    other = proposals.submit_proposal(other, acting_user=user(reps[3]))
+    proposals.review_proposal(other, decision="merge", merge_into=submitted, reason="同一事项",
                              acting_user=committee_member)
     assert Proposal.objects.get(pk=other.pk).merged_into == submitted
     assert Seconding.objects.filter(proposal=submitted, representative=reps[3], state="signed").exists()
 
 
 def test_full_cycle_p7_p8_p9_with_redo_and_p10_report(submitted, committee_member, department, reps):
-    proposal = services.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
+    proposal = proposals.review_proposal(submitted, decision="accept", within_powers=True, lawful=True,
                                         feasible=True, acting_user=committee_member)
-    proposal = services.assign_proposal(proposal, lead=department, acting_user=committee_member)
+    proposal = proposals.assign_proposal(proposal, lead=department, acting_user=committee_member)
     assert proposal.deadline == datetime.date.today() + datetime.timedelta(days=90)
     handler = department.handlers.get()
     assert Notification.objects.filter(recipient=handler).exists()
     with pytest.raises(CongressError, match="lead department"):
-        services.reply_to_proposal(proposal, acting_user=user(reps[0]), outcome="solved", text="x", signed_off_by="y")
+        proposals.reply_to_proposal(proposal, acting_user=user(reps[0]), outcome="solved", text="x", signed_off_by="y")
     with pytest.raises(CongressError, match="signed it off"):
-        services.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="列入明年计划",
+        proposals.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="列入明年计划",
                                    signed_off_by="")
-    services.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="列入明年计划",
+    proposals.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="列入明年计划",
                                signed_off_by="赵主任")
     with pytest.raises(CongressError, match="not waiting for a reply"):
-        services.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="再答", signed_off_by="赵")
+        proposals.reply_to_proposal(proposal, acting_user=handler, outcome="planned", text="再答", signed_off_by="赵")
     with pytest.raises(CongressError, match="Only the proposer"):
-        services.rate_reply(proposal, acting_user=user(reps[1]), rating="satisfied")
-    services.rate_reply(proposal, acting_user=user(reps[0]), rating="unsatisfied", comment="太慢")
+        proposals.rate_reply(proposal, acting_user=user(reps[1]), rating="satisfied")
+    proposals.rate_reply(proposal, acting_user=user(reps[0]), rating="unsatisfied", comment="太慢")
     assert Proposal.objects.get(pk=proposal.pk).status == P.REDO
-    services.send_back_for_redo(proposal, note="请本学期内解决", acting_user=committee_member)
+    proposals.send_back_for_redo(proposal, note="请本学期内解决", acting_user=committee_member)
     proposal.refresh_from_db()
     assert proposal.status == P.ASSIGNED and proposal.handling_round == 2
-    services.reply_to_proposal(proposal, acting_user=handler, outcome="solved", text="已增设就餐区", signed_off_by="赵主任")
-    services.rate_reply(proposal, acting_user=user(reps[0]), rating="satisfied")
+    proposals.reply_to_proposal(proposal, acting_user=handler, outcome="solved", text="已增设就餐区", signed_off_by="赵主任")
+    proposals.rate_reply(proposal, acting_user=user(reps[0]), rating="satisfied")
     assert Proposal.objects.get(pk=proposal.pk).status == P.CLOSED
-    report = services.proposal_report(proposal.session)
+    report = proposals.proposal_report(proposal.session)
     assert report["submitted"] == 1 and report["accepted"] == 1 and report["replied"] == 1
     assert report["on_time_rate"] == 1.0 and report["satisfaction_rate"] == 1.0
     actions = set(AuditEvent.objects.values_list("action", flat=True))
@@ -195,7 +195,7 @@ def test_full_cycle_p7_p8_p9_with_redo_and_p10_report(submitted, committee_membe
 
 
 def test_suggestions_from_any_member_of_staff(session, member, committee_member):
-    suggestion = services.submit_suggestion(session, author=member, title="操场照明", reasons="太暗", measures="加灯")
+    suggestion = proposals.submit_suggestion(session, author=member, title="操场照明", reasons="太暗", measures="加灯")
     assert suggestion.kind == Proposal.Kind.SUGGESTION and suggestion.number.endswith("Y001")
     assert Notification.objects.filter(recipient=committee_member).exists()
 

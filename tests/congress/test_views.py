@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from congress import services
+from congress import proposals, services
 from congress.models import Proposal, Resolution, SignIn
 from union_site import roles
 
@@ -123,7 +123,7 @@ def test_proposal_flow_through_the_pages(client, session, reps, committee, depar
 
 def test_handlers_see_only_what_is_assigned_to_them(client, session, reps, committee, department):
     author = reps[0].person.user
-    proposal = services.draft_proposal(session, author=author, title="题", reasons="由", measures="法")
+    proposal = proposals.draft_proposal(session, author=author, title="题", reasons="由", measures="法")
     handler = department.handlers.get()
     assert login(client, handler).get(reverse("congress:proposal-detail", args=[proposal.pk])).status_code == 404
     # members see their own drafts but not others' drafts
@@ -133,7 +133,7 @@ def test_handlers_see_only_what_is_assigned_to_them(client, session, reps, commi
 
 
 def test_post_only_actions_refuse_get(client, session, reps):
-    proposal = services.draft_proposal(session, author=reps[0].person.user, title="题", reasons="由", measures="法")
+    proposal = proposals.draft_proposal(session, author=reps[0].person.user, title="题", reasons="由", measures="法")
     login(client, reps[0].person.user)
     for name in ("proposal-submit", "proposal-second", "proposal-rate", "proposal-reply"):
         assert client.get(reverse(f"congress:{name}", args=[proposal.pk])).status_code == 405
@@ -141,7 +141,7 @@ def test_post_only_actions_refuse_get(client, session, reps):
 
 def test_errors_reach_the_user_in_chinese(client, session, reps):
     author = reps[0].person.user
-    proposal = services.draft_proposal(session, author=author, title="题", reasons="由", measures="法")
+    proposal = proposals.draft_proposal(session, author=author, title="题", reasons="由", measures="法")
     response = login(client, author).post(reverse("congress:proposal-submit", args=[proposal.pk]), follow=True)
     assert "提案至少需要 2 名附议人" in response.content.decode()
 
@@ -149,7 +149,7 @@ def test_errors_reach_the_user_in_chinese(client, session, reps):
 def test_proposal_list_query_count_is_constant(client, session, reps, django_assert_max_num_queries):
     author = reps[0].person.user
     for i in range(12):
-        services.draft_proposal(session, author=author, title=f"题{i}", reasons="由", measures="法")
+        proposals.draft_proposal(session, author=author, title=f"题{i}", reasons="由", measures="法")
     login(client, author)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("congress:proposal-list")).status_code == 200
