@@ -23,6 +23,7 @@ from .services import (
     FOR,
     TRUST,
     ElectionError,
+    _eligible_people,
     candidates_in_order,
     frac,
     log_event,
@@ -203,8 +204,10 @@ def start_further_round(poll: Poll, *, acting_user) -> Poll:
     if poll.status not in {Poll.Status.COUNTED, Poll.Status.APPROVED} or poll.kind != Poll.Kind.ELECTION:
         raise ElectionError(_("A further round follows a counted election."))
     elected = {e.get("candidate") for e in result.get("elected", [])}
+    written_in = []  # names written in (另选他人) that tie for the last seat
     if result.get("tie_round"):
         ids = [t["candidate"] for t in result["tie_round"] if t.get("candidate")]
+        written_in = [t["name"] for t in result["tie_round"] if not t.get("candidate")]
         seats = poll.seats - len(result.get("elected", []))
     elif result.get("unfilled") and poll.rules.get("unfilled_seats") == "another_round":
         ids = [c.pk for c in poll.candidates.all() if c.pk not in elected]
@@ -216,7 +219,17 @@ def start_further_round(poll: Poll, *, acting_user) -> Poll:
                                   candidates_published_on=poll.candidates_published_on)
     for candidate in Candidate.objects.filter(pk__in=ids):
         Candidate.objects.create(poll=further, person=candidate.person, nominated_by=candidate.nominated_by)
-    log_event(poll, "further_round", {"poll": further.pk, "seats": seats}, acting_user)
+    # a written-in name stands again when it is the name of exactly one person who may stand (M10);
+    # otherwise the officers add the right person by hand (further.names_to_add tells them whom)
+    further.names_to_add = []
+    for name in written_in:
+        people = list(_eligible_people(poll).filter(name=name)[:2])
+        if len(people) == 1:
+            Candidate.objects.create(poll=further, person=people[0], nominated_by="另选他人")
+        else:
+            further.names_to_add.append(name)
+    log_event(poll, "further_round", {"poll": further.pk, "seats": seats, "names_to_add": further.names_to_add},
+              acting_user)
     log_event(further, "created", {"after": poll.pk, "seats": seats}, acting_user)
     return further
 

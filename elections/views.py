@@ -109,6 +109,10 @@ def poll_action(request, pk, action):
         elif action == "further":
             further = counting.start_further_round(poll, acting_user=request.user)
             messages.success(request, _("The further round is ready."))
+            if further.names_to_add:
+                messages.warning(request, _("Written-in names tied for the last seat: %(names)s. No single member "
+                                            "has that name; add the right person as a candidate.")
+                                 % {"names": "、".join(further.names_to_add)})
             return redirect("elections:poll-detail", pk=further.pk)
         elif action == "exclude":
             person = get_object_or_404(Person, pk=request.POST.get("person"), pk__in=poll.roll.values("person"))

@@ -182,7 +182,8 @@ def test_e17_four_of_nine_is_not_enough(session, voters, officer):
     assert result["elected"] == [] and result["unfilled"] == 1
 
 
-def test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer):
+def open_audit_poll(session, voters, officer):
+    """An open election of two audit committee members among the first three voters, all nine signed in."""
     poll = services.create_poll(session, kind="election", title="经审委员", post="audit_member", seats=2,
                                 acting_user=officer)
     for person in voters[:3]:
@@ -192,6 +193,11 @@ def test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer):
     services.freeze_roll(poll, acting_user=officer)
     sign_in(poll, voters, officer)
     services.open_poll(poll, acting_user=officer)
+    return poll
+
+
+def test_a_tie_for_the_last_seat_makes_a_tie_round(session, voters, officer):
+    poll = open_audit_poll(session, voters, officer)
     a, b, c = (cand(poll, n) for n in ("王芳", "李明", "张伟"))
     ballots = [{a: "for", b: "for"}] * 3 + [{a: "for", c: "for"}] * 3 + [{b: "for", c: "for"}] * 2 + [{a: "for"}]
     for person, marks in zip(voters, ballots, strict=True):
@@ -492,3 +498,26 @@ def test_closing_leaves_no_casting_order_or_shared_transaction_in_the_stored_row
     assert in_order < 32  # casting order would give 39 of 39; a shuffle gives about half
     assert len(transactions) == 1  # every ballot and roll entry now carries the closing transaction only
     assert set(Ballot.objects.filter(poll=poll).values_list("receipt_hash", flat=True)) == receipt_hashes
+
+
+@pytest.mark.parametrize("name, stands", [("刘洋", True), ("钱七", False)])
+def test_a_written_in_name_tied_for_the_last_seat_stands_in_the_further_round(session, voters, officer, name, stands):
+    """Rule 14 (另选他人): a write-in counts like a candidate, so a tie with one is settled by a further round
+    in which that member stands; a name no single member has is left for the officers to add."""
+    poll = open_audit_poll(session, voters, officer)
+    a, b = cand(poll, "王芳"), cand(poll, "李明")
+    spaced = " ".join(name)  # "刘 洋": counted as the same name
+    ballots = ([({a: "for", b: "for"}, [])] * 3 + [({a: "for"}, [name])] * 3 + [({b: "for"}, [spaced])] * 2
+               + [({a: "for"}, [])])
+    for person, (marks, write_ins) in zip(voters, ballots, strict=True):
+        services.cast_ballot(poll, user=person.user, marks=marks, write_ins=write_ins)
+    services.close_poll(poll, acting_user=officer)
+    result = counting.count_poll(poll, acting_user=officer)
+    assert [e["name"] for e in result["elected"]] == ["王芳"]  # 7 > 9/2
+    assert sorted(t["name"] for t in result["tie_round"]) == sorted([name, "李明"])  # 5 and 5
+    further = counting.start_further_round(poll, acting_user=officer)
+    standing = sorted(c.person.name for c in further.candidates.all())
+    if stands:  # 刘洋 is one member of the union
+        assert standing == sorted([name, "李明"]) and further.names_to_add == []
+    else:  # nobody of that name: the officers add the right person
+        assert standing == ["李明"] and further.names_to_add == [name]
