@@ -71,12 +71,22 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
     assert "no issues" in result.stdout
 
 
-def test_production_settings_refuse_to_start_without_a_secret_key(tmp_path):
-    env = {**_clean_env(), "DEBUG": "False", "ALLOWED_HOSTS": "x.cn", "DJANGO_SETTINGS_MODULE": "union_site.settings",
+def test_production_settings_refuse_to_serve_without_a_secret_key_or_hosts(tmp_path):
+    env = {**_clean_env(), "DEBUG": "False", "DJANGO_SETTINGS_MODULE": "union_site.settings",
            "ENV_FILE": str(tmp_path / "none.env")}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=False)
-    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+    def run(*args, **extra):
+        return subprocess.run([sys.executable, *args], cwd=ROOT, env={**env, **extra}, capture_output=True,
+                              text=True, check=False)
+
+    served = run("-c", "import union_site.wsgi", ALLOWED_HOSTS="x.cn")  # what gunicorn loads
+    assert served.returncode != 0 and "SECRET_KEY" in served.stderr
+    served = run("-c", "import union_site.wsgi", SECRET_KEY=secrets.token_urlsafe(50))
+    assert served.returncode != 0 and "ALLOWED_HOSTS" in served.stderr
+    checked = run("manage.py", "check", "--deploy", "--fail-level", "WARNING", ALLOWED_HOSTS="x.cn")
+    assert checked.returncode != 0 and "SECRET_KEY" in checked.stdout + checked.stderr
+    # a command that serves nothing runs on a fresh clone without any of them
+    assert run("manage.py", "makemigrations", "--check", "--dry-run").returncode == 0
 
 
 def test_every_setting_read_from_the_environment_is_documented():
