@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from union_site.excel import XLSX
+from union_site.excel import XLSX, xlsx_disposition
 from union_site.models import Job
 
 from .exports import roster_response
@@ -122,9 +122,7 @@ def import_template(request):
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = (
-        "attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    )
+    response["Content-Disposition"] = xlsx_disposition("花名册模板.xlsx", fallback="roster-template.xlsx")
     return response
 
 

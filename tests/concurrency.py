@@ -7,17 +7,21 @@ corrupt or duplicate data (SQLite serialises writers, so these tests need Postgr
 import threading
 
 from django.db import connection
+from django.utils import translation
 
 
 def at_once(*calls, timeout=60):
-    """Start every call together and wait for all; return what each returned or the exception it raised."""
+    """Start every call together and wait for all; return what each returned or the exception it raised.
+    Each thread speaks the caller's language (a thread does not inherit it), so messages can be matched."""
     barrier = threading.Barrier(len(calls))
     outcomes = [None] * len(calls)
+    language = translation.get_language()
 
     def run(index, call):
         try:
             barrier.wait(timeout)
-            outcomes[index] = call()
+            with translation.override(language):
+                outcomes[index] = call()
         except Exception as exc:  # noqa: BLE001 - the caller asserts on it
             outcomes[index] = exc
         finally:

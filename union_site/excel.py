@@ -233,9 +233,15 @@ def xlsx_response(filename: str, headers, rows, *, sheet_title="Sheet1", text_co
         buffer.close()
         raise
     buffer.seek(0)
-    name = _download_name(filename)
     response = FileResponse(buffer, content_type=XLSX)
-    fallback = name if name.isascii() and '"' not in name else "export.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    response["Content-Disposition"] = xlsx_disposition(filename)
     response["Cache-Control"] = "private, no-store"  # exports hold personal data
     return response
+
+
+def xlsx_disposition(filename: str, fallback: str = "export.xlsx") -> str:
+    """An attachment header with the name twice: ``fallback`` (ASCII) for old clients when the name is not
+    ASCII, and the real (Chinese) name as RFC 5987 ``filename*``."""
+    name = _download_name(filename)
+    ascii_name = name if name.isascii() and '"' not in name else fallback
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

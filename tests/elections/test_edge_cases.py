@@ -6,13 +6,10 @@ rules.md E16–E19, E24, K4.
 """
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
 
 from congress import services as congress_services
 from elections import counting, services
@@ -20,6 +17,7 @@ from elections.models import Ballot, PaperEntry, Poll, PollEvent, RollEntry
 from elections.services import ElectionError
 from union_site import roles
 
+from ..concurrency import at_once
 from ..conftest import make_user_with_role
 from ..factories import MembershipFactory, SessionFactory, TermFactory, UserFactory
 from .test_engine import cand, chair_poll, open_three_voter_poll, sign_in
@@ -27,17 +25,6 @@ from .test_engine import cand, chair_poll, open_three_voter_poll, sign_in
 pytestmark = pytest.mark.usefixtures("english")
 
 
-@pytest.fixture
-def session(school):
-    return SessionFactory(term=TermFactory(body__unit=school, body__kind="member_assembly"))
-
-
-@pytest.fixture
-def voters(school):
-    """Nine members in good standing with accounts (usernames v0–v8)."""
-    return [MembershipFactory(person__unit=school, person__user=UserFactory(username=f"v{i}"),
-                              person__name=name).person
-            for i, name in enumerate(["王芳", "李明", "张伟", "刘洋", "陈静", "杨勇", "赵磊", "黄丽", "周杰"])]
 
 
 @pytest.fixture
@@ -407,28 +394,6 @@ def test_e19_no_ballot_and_no_log_entry_names_a_voter(session, voters, officer, 
 # --- parallel requests (PostgreSQL) --------------------------------------------------------------------
 
 
-def run_together(*targets):
-    """Start every target at the same moment, each on its own connection; the outcomes in target order."""
-    outcomes, barrier = [None] * len(targets), threading.Barrier(len(targets))
-
-    def run(i, target):
-        barrier.wait()
-        try:
-            with translation.override("en"):  # a thread does not inherit the test's language
-                outcomes[i] = target()
-        except ElectionError as exc:
-            outcomes[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, t)) for i, t in enumerate(targets)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("seeded_roles")
@@ -438,7 +403,7 @@ def test_two_counters_entering_the_same_paper_at_once_give_one_match(school, off
     a, b = UserFactory(username="counter-a"), UserFactory(username="counter-b")
     for _round in range(5):
         PaperEntry.objects.filter(poll=poll).delete()
-        outcomes = run_together(
+        outcomes = at_once(
             lambda: services.enter_paper_ballot(poll, paper_no=1, counter=a, marks={key: "for"}),
             lambda: services.enter_paper_ballot(poll, paper_no=1, counter=b, marks={key: "for"}),
             lambda: services.enter_paper_ballot(poll, paper_no=1, counter=a, marks={key: "for"}),
@@ -464,7 +429,7 @@ def test_casting_online_while_an_officer_issues_a_paper_ballot_one_wins(school, 
     key = str(poll.candidates.first().pk)
     online = 0
     for person in people:
-        cast, issued = run_together(
+        cast, issued = at_once(
             lambda p=person: services.cast_ballot(poll, user=p.user, marks={key: "for"}),
             lambda p=person: services.issue_paper_ballot(poll, p, acting_user=officer),
         )
@@ -489,7 +454,7 @@ def test_close_racing_many_casts_and_paper_issues_keeps_ballots_and_roll_in_step
     key = str(poll.candidates.first().pk)
     casts = [lambda p=p: services.cast_ballot(poll, user=p.user, marks={key: "for"}) for p in people[:30]]
     issues = [lambda p=p: services.issue_paper_ballot(poll, p, acting_user=officer) for p in people[30:]]
-    outcomes = run_together(*casts[:15], *issues[:5],
+    outcomes = at_once(*casts[:15], *issues[:5],
                             lambda: services.close_poll(poll, acting_user=officer), *casts[15:], *issues[5:])
     close = outcomes[20]
     assert isinstance(close, Poll) and close.status == "closed"
@@ -515,9 +480,9 @@ def test_two_closes_and_two_counts_at_once_turn_each_paper_into_one_ballot(schoo
     a, b = UserFactory(username="counter-a"), UserFactory(username="counter-b")
     for counter in (a, b):
         services.enter_paper_ballot(poll, paper_no=1, counter=counter, marks={key: "for"})
-    closes = run_together(*[lambda: services.close_poll(poll, acting_user=officer)] * 2)
+    closes = at_once(*[lambda: services.close_poll(poll, acting_user=officer)] * 2)
     assert sum(isinstance(o, Poll) for o in closes) == 1 and sum(isinstance(o, ElectionError) for o in closes) == 1
-    counts = run_together(*[lambda: counting.count_poll(poll, acting_user=officer)] * 2)
+    counts = at_once(*[lambda: counting.count_poll(poll, acting_user=officer)] * 2)
     assert sum(isinstance(o, dict) for o in counts) == 1 and sum(isinstance(o, ElectionError) for o in counts) == 1
     assert Ballot.objects.filter(poll=poll).count() == 2 and Ballot.objects.filter(poll=poll, channel="paper").count() == 1
     assert Poll.objects.get(pk=poll.pk).result["returned"] == 2

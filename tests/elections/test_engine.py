@@ -21,18 +21,10 @@ pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture
-def session(school):
-    return SessionFactory(term=TermFactory(body__unit=school, body__kind="member_assembly"))
-
-
-@pytest.fixture
-def voters(school):
-    """Nine members in good standing with accounts, and one retained member (no vote, M10)."""
-    people = [MembershipFactory(person__unit=school, person__user=UserFactory(username=f"v{i}"),
-                                person__name=name).person
-              for i, name in enumerate(["王芳", "李明", "张伟", "刘洋", "陈静", "杨勇", "赵磊", "黄丽", "周杰"])]
+def voters(voters, school):
+    """The nine voters, and one retained member (no vote, M10)."""
     MembershipFactory(person__unit=school, status="retained", retention_reason="retired")
-    return people
+    return voters
 
 
 def chair_poll(session, voters, officer, *, candidates=("王芳", "李明"), published_days=8):
