@@ -85,15 +85,17 @@ class ImportResult:
 def _in(queryset, column_field: str, values: list):
     """Rows of ``queryset`` whose ``column_field`` (a field of its own model) is in ``values``.
 
-    On PostgreSQL one ``= ANY(%s)`` with the list as a single array parameter (not 50,000
-    placeholders); elsewhere ``IN (...)`` in chunks.
+    On PostgreSQL one parameter, the values as a JSON array (not 50,000 placeholders, nor an array that
+    the client quotes element by element: 0.2 s for 50,000 keys), unpacked by the server; ``<> ''``
+    lets the planner use the partial unique indexes (a key is never empty). Elsewhere ``IN (...)`` in chunks.
     """
     if not values:
         return
     if connection.vendor == "postgresql":
         meta = queryset.model._meta
         column = f'"{meta.db_table}"."{meta.get_field(column_field).column}"'  # from model metadata only
-        yield from queryset.filter(RawSQL(f"{column} = ANY(%s)", (values,), output_field=BooleanField()))  # noqa: S611
+        sql = f"{column} <> '' AND {column} IN (SELECT jsonb_array_elements_text(%s::jsonb))"
+        yield from queryset.filter(RawSQL(sql, (json.dumps(values),), output_field=BooleanField()))  # noqa: S611
         return
     for start in range(0, len(values), CHUNK):
         yield from queryset.filter(**{f"{column_field}__in": values[start:start + CHUNK]})
@@ -445,8 +447,9 @@ def _write(plan: Plan, union: OrgUnit, unit: OrgUnit, acting_user) -> None:
 def _insert(model, fields: list[str], rows, count: int) -> list[int]:
     """Insert ``count`` rows (tuples of ``fields``; every other field takes its default); return the new ids.
 
-    On PostgreSQL one COPY of plain tuples (made as they are sent), with ids taken from the sequence
-    first: no model instances or dicts for 50,000 rows. Elsewhere ``union_site.bulk.insert_rows``.
+    On PostgreSQL one binary COPY of plain tuples (made as they are sent), with ids taken from the
+    sequence first: no model instances or dicts for 50,000 rows, and no text formatting (binary rows
+    cost a seventh of text ones in Python). Elsewhere ``union_site.bulk.insert_rows``.
     """
     if not count:
         return []
@@ -457,15 +460,21 @@ def _insert(model, fields: list[str], rows, count: int) -> list[int]:
     # callable defaults (a random token) are called per row; JSON defaults ({}) are the same for every row
     per_row = [f for f in rest if f.has_default() and callable(f.default) and f.get_internal_type() != "JSONField"]
     constant = [f for f in rest if f not in per_row]
-    constant_values = tuple(json.dumps(f.get_default()) if f.get_internal_type() == "JSONField"  # as text once
+    constant_values = tuple(f.get_default() if f.get_internal_type() == "JSONField"  # the jsonb dumper encodes it
                             else f.get_db_prep_save(f.get_default(), connection=connection) for f in constant)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in [meta.pk, *map(meta.get_field, fields), *constant, *per_row])
+    columns = [f.column for f in [meta.pk, *map(meta.get_field, fields), *constant, *per_row]]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+        # the sequence is looked up once (a subquery), not per row: 50,000 catalogue look-ups took 0.1 s
+        cursor.execute("SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) FROM generate_series(1, %s)",
                        [meta.db_table, meta.pk.column, count])
         ids = [pk for (pk,) in cursor.fetchall()]
-        with cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+        cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
+                       [quote(meta.db_table)])
+        column_type = dict(cursor.fetchall())
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN "
+                         f"(FORMAT BINARY)") as copy:
+            copy.set_types([column_type[c] for c in columns])
             write = copy.write_row
             for pk, row in zip(ids, rows, strict=True):
                 write((pk, *row, *constant_values, *[f.default() for f in per_row]))

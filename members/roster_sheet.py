@@ -157,7 +157,13 @@ def _roster_rows(workbook, name: str) -> list | None:
 
 
 def _has_content(row) -> bool:
-    return any(cell is not None and cell != "" and (not isinstance(cell, str) or text(cell)) for cell in row)
+    """Whether a cell shows something: printable text that is not all spaces needs no cleaning to tell."""
+    for cell in row:
+        if cell is None or cell == "":
+            continue
+        if cell.__class__ is not str or (cell.isprintable() and not cell.isspace()) or text(cell):
+            return True
+    return False
 
 
 # --- phase 2: check each row ----------------------------------------------------------------------
@@ -403,6 +409,10 @@ CLEANERS = {
     "is_activist": _flag_cleaner("is_activist"),
 }
 FLAGS = ("is_member_representative", "is_activist")
+# Columns whose cells repeat down a roster (a few departments, two genders, a few thousand dates): each distinct
+# cell is cleaned once per import and its outcome reused. Names, ID, phone, staff and card numbers are not:
+# nearly every cell differs, so a cache would only grow.
+REPEATING = frozenset(CLEANERS) - {"name", "id_number", "phone", "staff_no", "card_no"}
 
 
 @dataclass
@@ -415,8 +425,26 @@ class Checker:
     today: datetime.date
 
     def __post_init__(self):
-        self.cleaners = [(key, position, CLEANERS[key]) for key, position in self.columns.items()]
+        self.cleaners = [(key, position, self._remembered(CLEANERS[key]) if key in REPEATING else CLEANERS[key])
+                         for key, position in self.columns.items()]
         self.blank = {key: False for key in FLAGS if key in self.columns}  # an empty flag cell is 否
+
+    def _remembered(self, clean):
+        """``clean`` with each distinct cell's outcome (message, values given) kept for this checker's rows.
+
+        Cells are keyed with their type: 1, 1.0 and True are equal in Python but not the same cell."""
+        outcomes = {}
+
+        def remembered(value, out, checker):
+            key = value if value.__class__ is str else (value.__class__, value)
+            if (outcome := outcomes.get(key)) is None:
+                given = {}
+                outcome = outcomes[key] = (clean(value, given, checker), tuple(given.items()))
+            message, given = outcome
+            out.update(given)
+            return message
+
+        return remembered
 
     def check(self, number: int, row: list, errors: list) -> dict:
         """The row's clean values, under the model's field names: only what the file gives, plus "_row"."""

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook
 
+from members.idcard import mask_id_number
 from members.importer import RosterFileError, RowError, import_roster, preview_roster
 from members.models import Membership, MembershipEvent, Person
 from union_site.models import AuditEvent
@@ -404,3 +405,51 @@ def test_progress_is_reported(school, monkeypatch):
     import_roster(xlsx(good_rows(5)), school, acting_user=None, progress=lambda done, total: calls.append(
         (done, total)))
     assert calls[:2] == [(2, 7), (4, 7)] and calls[-1] == (7, 7)
+
+
+def test_a_repeated_cell_gets_the_same_outcome_on_every_row(school):
+    """Cells that repeat down a roster are cleaned once per import (roster_sheet.REPEATING): a bad value is still
+    reported on each row that has it, a good one gives each row the same value, and 1 and True stay apart
+    (equal in Python, but a number is not a yes)."""
+    headers = ["姓名", "性别", "身份证号", "入会日期", "会员代表", "积极分子"]
+    rows = [["甲", "X", make_id_number(1), datetime.date(2021, 3, 5), 1, True],
+            ["乙", "X", make_id_number(3), datetime.date(2021, 3, 5), True, "2"],
+            ["丙", "男", make_id_number(5), "2021年3月5日", True, 1]]
+    result = preview_roster(xlsx(rows, headers), school)
+    assert errors_of(result) == {(2, "性别", "Write 男 or 女."), (3, "性别", "Write 男 or 女."),
+                                 (2, "会员代表", "Write 是 or 否."), (3, "积极分子", "Write 是 or 否."),
+                                 (4, "积极分子", "Write 是 or 否.")}
+    for row in rows:
+        row[1], row[4], row[5] = "男", True, "是"
+    rows[0][5] = True
+    result = import_roster(xlsx(rows, headers), school, acting_user=None)
+    assert result.written, result.errors
+    people = Person.objects.all()
+    assert {p.name: (p.gender, p.is_member_representative, p.is_activist) for p in people} == {
+        "甲": ("M", True, True), "乙": ("M", True, True), "丙": ("M", True, True)}
+    assert list(Membership.objects.values_list("joined_on", flat=True)) == [datetime.date(2021, 3, 5)] * 3
+
+
+def test_card_numbers_with_quotes_backslashes_and_commas_are_matched_on_reimport(school):
+    """The keys go to the database as one JSON array on PostgreSQL: characters JSON escapes must come back."""
+    headers = ["姓名", "会员证号", "身份证号"]
+    cards = ['A"1', "B\\2", "C,3", "D'4", "会员-5"]
+    rows = [[f"王{NAMES[i]}", card, make_id_number(i)] for i, card in enumerate(cards)]
+    assert import_roster(xlsx(rows, headers), school, acting_user=None).created == 5
+    for row in rows:
+        row[2] = mask_id_number(row[2])  # a masked export: matched by card number
+    result = import_roster(xlsx(rows, headers), school, acting_user=None)
+    assert (result.ok, result.created, result.unchanged) == (True, 0, 5), result.errors
+    assert sorted(Membership.objects.values_list("card_no", flat=True)) == sorted(cards)
+
+
+def test_what_the_bulk_write_stores_in_every_column(school, officer):
+    """The write (a binary COPY on PostgreSQL) fills the columns the file does not give with their defaults."""
+    import_roster(xlsx(good_rows(2)), school, acting_user=officer)
+    for m in Membership.objects.all():
+        assert len(m.verify_token) >= 20 and m.dues_exempt is False and m.dues_from is None
+        assert m.applied_at is not None and m.updated_at is not None
+    assert Membership.objects.values("verify_token").distinct().count() == 2
+    assert [(e.data, e.actor_id, e.from_status) for e in MembershipEvent.objects.all()] == [({}, officer.pk, "")] * 2
+    person = Person.objects.get(name="王一")
+    assert (person.post, person.is_hardship, person.user_id, person.category) == ("", False, None, "other")
