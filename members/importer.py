@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from union_site import crypto
 from union_site.audit import record_audit
-from union_site.bulk import insert_rows
+from union_site.bulk import insert_rows, reserve_ids
 
 from .idcard import mask_id_number
 from .models import Membership, MembershipEvent, OrgUnit, Person
@@ -465,10 +465,7 @@ def _insert(model, fields: list[str], rows, count: int) -> list[int]:
     quote = connection.ops.quote_name
     columns = [f.column for f in [meta.pk, *map(meta.get_field, fields), *constant, *per_row]]
     with connection.cursor() as cursor:
-        # the sequence is looked up once (a subquery), not per row: 50,000 catalogue look-ups took 0.1 s
-        cursor.execute("SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) FROM generate_series(1, %s)",
-                       [meta.db_table, meta.pk.column, count])
-        ids = [pk for (pk,) in cursor.fetchall()]
+        ids = reserve_ids(cursor, model, count)
         cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
                        [quote(meta.db_table)])
         column_type = dict(cursor.fetchall())
