@@ -11,10 +11,16 @@ Phases 1 and 2 live in ``members.roster_sheet`` (plain Python, no database); its
    another sheet, or on more than one, is an error that says so rather than a partial import.
 2. **Check** every row in plain Python and collect *all* problems as (Excel row, column, message).
    Existing records come from one query by ID-number blind index and one by card number of the
-   union — never a query per row.
+   union per lot of rows — never a query per row.
 3. **Write** in one transaction: new people, memberships and their "imported" history rows in
-   bulk (COPY on PostgreSQL, ``bulk_create`` elsewhere, via ``union_site.bulk``), changed records
-   with ``bulk_update`` of the changed fields only, and one audit entry with the counts.
+   bulk (binary COPY on PostgreSQL, ``bulk_create`` elsewhere, via ``union_site.bulk``), changed
+   records with ``bulk_update`` of the changed fields only, and one audit entry with the counts.
+
+Phases 2 and 3 run a lot of ``LOT`` rows at a time, as a pipeline (``_Run``): while Python checks lot
+*k*, the server answers lot *k-1*'s look-ups and writes lot *k-2* (``union_site.bulk.Stream`` queues
+them on the transaction's connection without waiting), so that the two cores work at once. The first
+problem stops the writing: the transaction is rolled back and the rest of the file is only checked,
+so the answer is the same as a dry run's — every problem, nothing written.
 
 Re-importing a file changes nothing: rows match existing records by ID number (or, for a record
 without one, or a row whose ID number is masked as our export writes it, by card number), and only
@@ -23,6 +29,8 @@ a column the file does not have is left alone.
 """
 
 import json
+from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
@@ -30,10 +38,11 @@ from django.db.models import BooleanField, FilteredRelation, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from union_site import crypto
 from union_site.audit import record_audit
-from union_site.bulk import insert_rows, reserve_ids
+from union_site.bulk import Statements, insert_rows, statements_for
 
 from .idcard import mask_id_number
 from .models import Membership, MembershipEvent, OrgUnit, Person
@@ -43,6 +52,8 @@ from .roster_sheet import Checker, RosterFileError, RowError, read_sheet
 S = Membership.Status
 E = MembershipEvent.Kind
 CHUNK = 5000  # keys per IN (...) on databases without arrays
+LOT = 2000  # rows checked, matched and written together; the server writes one lot while Python checks the next
+PUMP_EVERY = 10  # rows checked between two looks at the connection (Stream.pump)
 PROGRESS_EVERY = 5000
 MAX_CHANGES_LISTED = 500
 PERSON_FIELDS = ["name", "gender", "phone", "staff_no", "department", "post", "category", "contract_type",
@@ -82,23 +93,22 @@ class ImportResult:
 # --- phase 2b: match the rows with what is on record ----------------------------------------------
 
 
-def _in(queryset, column_field: str, values: list):
-    """Rows of ``queryset`` whose ``column_field`` (a field of its own model) is in ``values``.
+def _in(queryset, column_field: str, values: list) -> list:
+    """Querysets (run them all) for the rows of ``queryset`` whose ``column_field`` (of its own model) is in ``values``.
 
-    On PostgreSQL one parameter, the values as a JSON array (not 50,000 placeholders, nor an array that
-    the client quotes element by element: 0.2 s for 50,000 keys), unpacked by the server; ``<> ''``
+    On PostgreSQL one query with one parameter, the values as a JSON array (not 50,000 placeholders, nor an
+    array that the client quotes element by element: 0.2 s for 50,000 keys), unpacked by the server; ``<> ''``
     lets the planner use the partial unique indexes (a key is never empty). Elsewhere ``IN (...)`` in chunks.
     """
     if not values:
-        return
+        return []
     if connection.vendor == "postgresql":
         meta = queryset.model._meta
         column = f'"{meta.db_table}"."{meta.get_field(column_field).column}"'  # from model metadata only
         sql = f"{column} <> '' AND {column} IN (SELECT jsonb_array_elements_text(%s::jsonb))"
-        yield from queryset.filter(RawSQL(sql, (json.dumps(values),), output_field=BooleanField()))  # noqa: S611
-        return
-    for start in range(0, len(values), CHUNK):
-        yield from queryset.filter(**{f"{column_field}__in": values[start:start + CHUNK]})
+        return [queryset.filter(RawSQL(sql, (json.dumps(values),), output_field=BooleanField()))]  # noqa: S611
+    return [queryset.filter(**{f"{column_field}__in": values[start:start + CHUNK]})
+            for start in range(0, len(values), CHUNK)]
 
 
 PERSON_KEYS = ["pk", "id_number_index", "id_number_masked", "unit_path", *PERSON_FIELDS]
@@ -124,25 +134,44 @@ def _people(queryset):
                              "cm__union_id", *(f"cm__{f}" for f in MEMBERSHIP_FIELDS))
 
 
-def _people_by_id_index(indexes: list[str]) -> dict[str, dict]:
-    """One query: the people with these ID numbers (blind indexes), anywhere in the union tree."""
-    return {r["id_number_index"]: r for r in _records(_in(_people(Person.objects), "id_number_index", indexes))}
-
-
-def _memberships_by_card(union: OrgUnit, cards: list[str]) -> dict[str, dict]:
-    """One query: the union's memberships (current or ended) holding these card numbers, with their person."""
-    queryset = Membership.objects.filter(union=union).order_by().values_list(
+def _card_holders(union: OrgUnit):
+    """The union's memberships (current or ended), each with their person, as ``_records`` reads them."""
+    return Membership.objects.filter(union=union).order_by().values_list(
         "person_id", "person__id_number_index", "person__id_number_masked", "person__unit__path",
         *(f"person__{f}" for f in PERSON_FIELDS), "pk", "union_id", *MEMBERSHIP_FIELDS)
-    return {r["membership"]["card_no"]: r for r in _records(_in(queryset, "card_no", cards))}
 
 
-def _people_by_masked_number(unit: OrgUnit, keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
-    """One query, only for rows of a masked export: people of the unit's roster by (masked number, name).
-    A pair that two people share matches no one."""
+@dataclass
+class Lookups:
+    """The queries that match a lot of checked rows with the records, sent (``Statements.query``) but maybe
+    not yet answered: the people with the rows' ID numbers (blind indexes) anywhere in the union tree, the
+    union's memberships holding the rows' card numbers, and — only for rows of a masked export — the people
+    of the unit's roster by masked number. Never a query per row."""
+
+    by_id_index: object
+    by_card: object
+    by_masked: object
+    masked: set[tuple[str, str]]
+    unit_path: str  # the importing unit's: a person matched elsewhere in the tree is another unit's
+    union_id: int
+
+
+def _look_up(statements, union: OrgUnit, unit: OrgUnit, cleaned: list[dict]) -> Lookups:
+    good = [v for v in cleaned if "_bad" not in v]
+    masked = {(v["id_masked"], v.get("name")) for v in good if "id_masked" in v}
+    return Lookups(
+        statements.query(_in(_people(Person.objects), "id_number_index", [v["id_index"] for v in good
+                                                                           if "id_index" in v])),
+        statements.query(_in(_card_holders(union), "card_no", [v["card_no"] for v in good if "card_no" in v])),
+        statements.query(_in(_people(Person.objects.in_subtree(unit)), "id_number_masked",
+                             sorted({number for number, _name in masked}))),
+        masked, unit.path, union.pk)
+
+
+def _people_by_masked_number(records: list[dict], keys: set[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """People by (masked number, name); a pair that two people share matches no one."""
     found: dict[tuple[str, str], dict | None] = {}
-    masked = sorted({number for number, _name in keys})
-    for r in _records(_in(_people(Person.objects.in_subtree(unit)), "id_number_masked", masked)):
+    for r in records:
         key = (r["id_number_masked"], r["name"])
         if key in keys:
             found[key] = None if key in found else r
@@ -158,18 +187,18 @@ class Plan:
     person_updates: list[tuple[int, dict]] = field(default_factory=list)  # (pk, changed fields)
     membership_updates: list[tuple[int, dict, str]] = field(default_factory=list)  # (pk, changes, old status)
     cards_needed: int = 0
+    errors: list[RowError] = field(default_factory=list)  # clashes with the records
 
 
 def _label(labels: dict, key: str) -> str:
     return labels.get(key) or BY_KEY[key].zh
 
 
-def _plan(union: OrgUnit, unit: OrgUnit, cleaned: list[dict], labels: dict, result: ImportResult) -> Plan:
+def _plan(statements, found: Lookups, cleaned: list[dict], labels: dict, result: ImportResult) -> Plan:
     """Match every row with what is on record and decide what to create and change; clashes are errors."""
-    people = _people_by_id_index([v["id_index"] for v in cleaned if "id_index" in v and "_bad" not in v])
-    owners = _memberships_by_card(union, [v["card_no"] for v in cleaned if "card_no" in v and "_bad" not in v])
-    masked = {(v["id_masked"], v.get("name")) for v in cleaned if "id_masked" in v and "_bad" not in v}
-    by_masked = _people_by_masked_number(unit, masked) if masked else {}
+    people = {r["id_number_index"]: r for r in _records(statements.rows(found.by_id_index))}
+    owners = {r["membership"]["card_no"]: r for r in _records(statements.rows(found.by_card))}
+    by_masked = _people_by_masked_number(_records(statements.rows(found.by_masked)), found.masked)
     id_label, card_label = _label(labels, "id_number"), _label(labels, "card_no")
     plan = Plan()
     for values in cleaned:
@@ -191,9 +220,9 @@ def _plan(union: OrgUnit, unit: OrgUnit, cleaned: list[dict], labels: dict, resu
         if person is None:
             if owner is not None:
                 message = _("Card number %(no)s is already used by another person in this union.") % {"no": card}
-                result.errors.append(RowError(values["_row"], card_label, message))
+                plan.errors.append(RowError(values["_row"], card_label, message))
             elif "id_masked" in values:
-                result.errors.append(RowError(values["_row"], id_label, _(
+                plan.errors.append(RowError(values["_row"], id_label, _(
                     "The ID number is masked and matches no one on this roster by card number or by name: write "
                     "the full number.")))
             elif _plan_membership(values, values, plan, result, labels):
@@ -201,19 +230,19 @@ def _plan(union: OrgUnit, unit: OrgUnit, cleaned: list[dict], labels: dict, resu
                 result.created += 1
             continue
         membership = person["membership"]
-        if not person["unit_path"].startswith(unit.path):
+        if not person["unit_path"].startswith(found.unit_path):
             column, message = id_label, _("This person is on the roster of another unit; that unit must transfer "
                                           "them.")
         elif owner is not None and (owner["pk"] != person["pk"] or owner["membership"]["status"] in Membership.ENDED):
             column, message = card_label, _("Card number %(no)s is already used by another person in this "
                                             "union.") % {"no": card}
-        elif membership is not None and membership["union_id"] != union.pk:
+        elif membership is not None and membership["union_id"] != found.union_id:
             column, message = id_label, _("This person is a member of another union; transfer the membership "
                                           "instead.")
         else:
             _plan_existing(values, person, membership, plan, result, labels)
             continue
-        result.errors.append(RowError(values["_row"], column, message))
+        plan.errors.append(RowError(values["_row"], column, message))
     return plan
 
 
@@ -223,7 +252,7 @@ def _plan_membership(values: dict, person: dict, plan: Plan, result: ImportResul
     if status == NOT_A_MEMBER:
         return True
     if status == S.TRANSFERRING:
-        result.errors.append(RowError(values["_row"], _label(labels, "status"), _(
+        plan.errors.append(RowError(values["_row"], _label(labels, "status"), _(
             "转出中 is set by the transfer on the member's page, not by an import.")))
         return False
     if not values.get("card_no") and status != S.APPLIED:
@@ -247,14 +276,14 @@ def _plan_existing(values, person: dict, membership, plan: Plan, result: ImportR
                 return
             created = True
     elif status == NOT_A_MEMBER:
-        result.errors.append(RowError(values["_row"], _label(labels, "status"), _(
+        plan.errors.append(RowError(values["_row"], _label(labels, "status"), _(
             "This person is a member: end a membership on the member's page (退会, 转出), not by an import.")))
         return
     else:
         m = {k: values[k] for k in ("card_no", "joined_on", "dues_from") if k in values}
         if status and membership["status"] != S.TRANSFERRING:  # a transfer in progress decides the status
             if status == S.TRANSFERRING:
-                result.errors.append(RowError(values["_row"], _label(labels, "status"), _(
+                plan.errors.append(RowError(values["_row"], _label(labels, "status"), _(
                     "转出中 is set by the transfer on the member's page, not by an import.")))
                 return
             m["status"] = status
@@ -294,85 +323,194 @@ def preview_roster(fileobj, unit: OrgUnit, acting_user=None) -> ImportResult:
     return import_roster(fileobj, unit, acting_user=acting_user, dry_run=True)
 
 
+class _Stop(Exception):
+    """A problem was found after some rows were written: roll them back, then list every problem."""
+
+
 def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progress=None) -> ImportResult:
     """Check the whole file; unless ``dry_run`` or any row has a problem, write it in one transaction.
 
-    ``progress(done, total)`` is called now and then while rows are checked (outside the transaction,
-    so a page can show it). Raises ``RosterFileError`` when the file as a whole is unusable.
+    ``progress(done, total)`` is called now and then while rows are checked (``Job.set_progress`` writes it on
+    a connection of its own, so a page sees it while the import's transaction is open). Raises
+    ``RosterFileError`` when the file as a whole is unusable.
     """
     union = unit.grassroots
     if union is None:
         raise RosterFileError(_("Import into a grassroots union or one of its branches, not a higher-level union."))
     sheet = read_sheet(fileobj)
-    result = ImportResult(rows=len(sheet.rows))
-    subtree = list(OrgUnit.objects.descendants_of(unit).only("pk", "code", "name"))
-    names = [u.name for u in subtree]
-    units = {u.name: u for u in subtree if names.count(u.name) == 1}  # a unit by its name, if that is unique
-    units.update({u.code: u for u in subtree} | {u.code.upper(): u for u in subtree})
-    checker = Checker(sheet.columns, sheet.labels, units, timezone.localdate())
-    cleaned = []
-    blind_index = crypto.blind_index
-    total = len(sheet.rows) + len(sheet.rows) // 4 + 1  # the write counts for a quarter
-    errors = result.errors
-    for n, (number, row) in enumerate(sheet.rows, start=1):
-        before = len(errors)
-        values = checker.check(number, row, errors)
-        if "id_number" in values:
-            values["id_index"] = blind_index(values["id_number"])
-        if len(errors) != before:
-            values["_bad"] = True  # not matched with the records: its problems are listed already
-        cleaned.append(values)
-        if progress and n % PROGRESS_EVERY == 0:
-            progress(n, total)
-    _find_duplicates(cleaned, sheet.labels, result)
-    if dry_run or result.errors:  # match with the records all the same, to list every problem at once
-        _plan(union, unit, cleaned, sheet.labels, result)
-        result.errors.sort(key=lambda e: e.row)  # stable: each row's problems stay in column order
-        return result
-    try:
-        with transaction.atomic():
-            # one import at a time per union, as card numbers are issued (services.next_card_no does the same)
-            OrgUnit.objects.select_for_update().filter(pk=union.pk).first()
-            plan = _plan(union, unit, cleaned, sheet.labels, result)
-            if result.errors:
-                result.errors.sort(key=lambda e: e.row)
-                return result
-            _write(plan, union, unit, acting_user)
-            result.written = True
-            record_audit(unit, "members.roster.imported", acting_user, {
-                "union": union.code, "rows": result.rows, "created": result.created, "updated": result.updated,
-                "unchanged": result.unchanged})
-    except IntegrityError as exc:  # someone changed the roster between the check and the write
-        raise RosterFileError(_("The roster changed while the file was being imported; please import it again.")) \
-            from exc
-    if progress:
-        progress(total, total)
-    return result
+    run = _Run(union, unit, sheet, acting_user, progress)
+    if not dry_run:
+        try:
+            with transaction.atomic():
+                # one import at a time per union, as card numbers are issued (services.next_card_no does the same)
+                OrgUnit.objects.select_for_update().filter(pk=union.pk).first()
+                with (connection.cursor() as cursor, _constraints_checked_per_statement(cursor),
+                      statements_for(connection) as stream):
+                    if not run.go(stream, write=True):
+                        raise _Stop
+                run.write_rest()
+                run.result.written = True
+                record_audit(unit, "members.roster.imported", acting_user, {
+                    "union": union.code, "rows": run.result.rows, "created": run.result.created,
+                    "updated": run.result.updated, "unchanged": run.result.unchanged})
+        except _Stop:
+            pass
+        except IntegrityError as exc:  # someone changed the roster between the check and the write
+            raise RosterFileError(_("The roster changed while the file was being imported; please import it "
+                                    "again.")) from exc
+    if not run.result.written:  # a dry run, or a problem: check and match the rest, to list every problem at once
+        with statements_for(connection) as stream:
+            run.go(stream, write=False)
+    run.finish()
+    if progress and run.result.written:
+        progress(run.total, run.total)
+    return run.result
 
 
-def _find_duplicates(cleaned: list[dict], labels: dict, result: ImportResult) -> None:
-    """The same ID number or card number on two rows: reported on both."""
-    for key, column, message in (
-        ("id_index", "id_number", _("The same ID number is also on row %(other)s.")),
-        ("id_masked", "id_number", _("The same ID number is also on row %(other)s.")),
-        ("card_no", "card_no", _("The same card number is also on row %(other)s.")),
-    ):
-        first_row: dict[str, int] = {}
-        reported = set()
-        for values in cleaned:
+@contextmanager
+def _constraints_checked_per_statement(cursor):
+    """Foreign keys checked at the end of each COPY (PostgreSQL), while Python checks the next rows, rather than
+    all at the commit, when nothing else is left to do; Django's constraints are deferred again afterwards."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+DUPLICATE_KEYS = [
+    ("id_index", "id_number", gettext_lazy("The same ID number is also on row %(other)s.")),
+    ("id_masked", "id_number", gettext_lazy("The same ID number is also on row %(other)s.")),
+    ("card_no", "card_no", gettext_lazy("The same card number is also on row %(other)s.")),
+]
+
+
+class _Run:
+    """One import's work on the file's rows, a lot at a time: check, look up, plan, write.
+
+    The lots go through a pipeline, so that neither side waits for the other: while Python checks lot *k*,
+    the server answers lot *k*'s predecessor's look-ups and writes the lot before that (``union_site.bulk.Stream``
+    queues both). A lot is written only while no problem has been found in it or before it; the first
+    problem stops the writing (``go`` returns False, the caller rolls back) and the rest is only checked.
+    """
+
+    def __init__(self, union: OrgUnit, unit: OrgUnit, sheet, acting_user, progress):
+        self.union, self.unit, self.labels, self.progress = union, unit, sheet.labels, progress
+        self.result = ImportResult(rows=len(sheet.rows))
+        subtree = list(OrgUnit.objects.descendants_of(unit).only("pk", "code", "name"))
+        names = [u.name for u in subtree]
+        units = {u.name: u for u in subtree if names.count(u.name) == 1}  # a unit by its name, if that is unique
+        units.update({u.code: u for u in subtree} | {u.code.upper(): u for u in subtree})
+        self.checker = Checker(sheet.columns, sheet.labels, units, timezone.localdate())
+        self.lots = iter([sheet.rows[start:start + LOT] for start in range(0, len(sheet.rows), LOT)])
+        self.total = len(sheet.rows) + len(sheet.rows) // 4 + 1  # the write counts for a quarter
+        self.checked = 0
+        self.check_errors: list[RowError] = []
+        self.duplicate_errors: list[tuple[int, int, RowError]] = []  # (row, which key, error)
+        self.plan_errors: list[RowError] = []
+        self.first_row: list[dict] = [{} for _key in DUPLICATE_KEYS]  # value → the first row that has it
+        self.unplanned: list[list[dict]] = []  # lots checked, not yet matched with the records
+        self.rest = Plan()  # changes to records, written after the last lot
+        self.next_card = None  # issues card numbers, once one is needed
+        self.rows = sheet.rows
+        self.now = timezone.now()
+        self.actor_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.check_errors or self.duplicate_errors or self.plan_errors)
+
+    def go(self, statements, *, write: bool) -> bool:
+        """Take the remaining lots through; with ``write``, stop at the first problem (False)."""
+        looked_up = deque((cleaned, self._look_up(statements, cleaned)) for cleaned in self.unplanned)
+        planned: deque[Plan] = deque()
+        while True:
+            lot = next(self.lots, None)
+            if lot is not None:
+                cleaned = self._check(lot, statements)
+                self.unplanned.append(cleaned)
+                looked_up.append((cleaned, self._look_up(statements, cleaned)))
+            # match the lots whose look-ups went out before this lot was checked: their rows have come back
+            while len(looked_up) > (1 if lot is not None else 0):
+                cleaned, found = looked_up.popleft()
+                plan = _plan(statements, found, cleaned, self.labels, self.result)
+                self.unplanned.remove(cleaned)
+                self.plan_errors += plan.errors
+                self.rest.cards_needed += plan.cards_needed
+                if write and not self.failed:
+                    # ids are taken now and used a lot later, so that the COPYs never wait for them
+                    statements.prefetch_ids((Person, len(plan.new_people)), (Membership, len(plan.new_memberships)),
+                                            (MembershipEvent, len(plan.new_memberships)))
+                    planned.append(plan)
+            if write and self.failed:
+                return False
+            while len(planned) > (1 if lot is not None else 0):
+                self._write(statements, planned.popleft())
+            if lot is None:
+                return True
+
+    def _look_up(self, statements, cleaned: list[dict]) -> Lookups:
+        return _look_up(statements, self.union, self.unit, cleaned)
+
+    def _check(self, lot, statements) -> list[dict]:
+        check, errors, blind_index, pump = self.checker.check, self.check_errors, crypto.blind_index, statements.pump
+        cleaned = []
+        for number, row in lot:
+            before = len(errors)
+            values = check(number, row, errors)
+            if "id_number" in values:
+                values["id_index"] = blind_index(values["id_number"])
+            if len(errors) != before:
+                values["_bad"] = True  # not matched with the records: its problems are listed already
+            self._find_duplicates(values)
+            cleaned.append(values)
+            self.checked += 1
+            if self.checked % PUMP_EVERY == 0:
+                pump()  # send the server what it can take and collect what it has done
+            if self.progress and self.checked % PROGRESS_EVERY == 0:
+                self.progress(self.checked, self.total)
+        return cleaned
+
+    def _find_duplicates(self, values: dict) -> None:
+        """The same ID number or card number on two rows: reported on both."""
+        for which, (key, column, message) in enumerate(DUPLICATE_KEYS):
             value = values.get(key)
             if value is None:
                 continue
             if key == "id_masked":  # people of one area may share first 6 + last 4: a masked row is its name too
                 value = (value, values.get("name"))
-            if value not in first_row:
-                first_row[value] = values["_row"]
+            first_rows = self.first_row[which]
+            other = first_rows.setdefault(value, values["_row"])
+            if other == values["_row"]:
                 continue
-            other = first_row[value]
-            result.errors.append(RowError(values["_row"], labels[column], message % {"other": other}))
-            if value not in reported:
-                reported.add(value)
-                result.errors.append(RowError(other, labels[column], message % {"other": values["_row"]}))
+            label = self.labels[column]
+            self.duplicate_errors.append((values["_row"], which, RowError(values["_row"], label,
+                                                                          message % {"other": other})))
+            if other > 0:  # reported on the first row once
+                self.duplicate_errors.append((other, which, RowError(other, label, message % {"other": values["_row"]})))
+                first_rows[value] = -other
+
+    def _write(self, statements, plan: Plan) -> None:
+        """A lot's new people and memberships now; changed records after the last lot (``write_rest``)."""
+        self.rest.person_updates += plan.person_updates
+        self.rest.membership_updates += plan.membership_updates
+        _write_new(statements, plan, self.union, self.unit, self.actor_id, self.now, self._next_card(statements, plan))
+
+    def _next_card(self, statements, plan: Plan):
+        if plan.cards_needed and self.next_card is None:
+            self.next_card = _card_counter(statements, self.union, self.checker.card_numbers(self.rows))
+        return self.next_card
+
+    def write_rest(self) -> None:
+        """After the last lot: the changed records (an approved application may take the next card number)."""
+        next_card = self._next_card(Statements(connection), self.rest)
+        _write_changes(self.rest, self.actor_id, self.now, next_card)
+
+    def finish(self) -> None:
+        """Every problem, by row; a row's own in column order, then its duplicates, then its clashes."""
+        duplicates = [error for _row, _which, error in sorted(self.duplicate_errors, key=lambda d: d[:2])]
+        self.result.errors = sorted(self.check_errors + duplicates + self.plan_errors, key=lambda e: e.row)
 
 
 # --- phase 3: write -------------------------------------------------------------------------------
@@ -385,11 +523,10 @@ NEW_MEMBERSHIP_FIELDS = ["person_id", "union_id", "status", "retention_reason", 
 EVENT_FIELDS = ["membership_id", "kind", "from_status", "to_status", "actor_id", "created_at"]
 
 
-def _write(plan: Plan, union: OrgUnit, unit: OrgUnit, acting_user) -> None:
-    now = timezone.now()
-    actor_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+def _write_new(statements, plan: Plan, union: OrgUnit, unit: OrgUnit, actor_id, now, next_card) -> None:
+    """New people, new memberships and their "imported" history rows: a binary COPY each on PostgreSQL (no model
+    instances or dicts for 50,000 rows; ``Statements.copy``)."""
     encrypt = crypto.encrypt
-    next_card = _card_counter(union, plan) if plan.cards_needed else None
 
     def people():
         for v in plan.new_people:
@@ -400,8 +537,8 @@ def _write(plan: Plan, union: OrgUnit, unit: OrgUnit, acting_user) -> None:
                    get("contract_type", Person.ContractType.REGULAR), get("is_member_representative", False),
                    get("is_activist", False), now, now)
 
-    for v, pk in zip(plan.new_people, _insert(Person, NEW_PERSON_FIELDS, people(), len(plan.new_people)),
-                     strict=True):
+    ids = statements.copy(Person, NEW_PERSON_FIELDS, people(), len(plan.new_people))
+    for v, pk in zip(plan.new_people, ids, strict=True):
         v["_pk"] = pk
     statuses = [v.get("status", S.ACTIVE) for v, _person in plan.new_memberships]
 
@@ -412,10 +549,14 @@ def _write(plan: Plan, union: OrgUnit, unit: OrgUnit, acting_user) -> None:
             yield (person["_pk"], union.pk, status, reason, card, v.get("joined_on"), v.get("dues_from"),
                    status == S.RETAINED, now, now)
 
-    ids = _insert(Membership, NEW_MEMBERSHIP_FIELDS, memberships(), len(statuses))
+    ids = statements.copy(Membership, NEW_MEMBERSHIP_FIELDS, memberships(), len(statuses))
     events = ((pk, E.IMPORTED, "", status, actor_id, now) for pk, status in zip(ids, statuses, strict=True))
-    _insert(MembershipEvent, EVENT_FIELDS, events, len(ids))
+    statements.copy(MembershipEvent, EVENT_FIELDS, events, len(ids))
 
+
+def _write_changes(plan: Plan, actor_id, now, next_card) -> None:
+    """Changed people and memberships (``bulk_update`` of the changed fields only) and their history rows."""
+    encrypt = crypto.encrypt
     for fields, objs in _grouped(plan.person_updates, Person).items():
         for obj in objs:
             if number := obj.__dict__.pop("_id_number", None):
@@ -444,40 +585,6 @@ def _write(plan: Plan, union: OrgUnit, unit: OrgUnit, acting_user) -> None:
     insert_rows(MembershipEvent, corrections)
 
 
-def _insert(model, fields: list[str], rows, count: int) -> list[int]:
-    """Insert ``count`` rows (tuples of ``fields``; every other field takes its default); return the new ids.
-
-    On PostgreSQL one binary COPY of plain tuples (made as they are sent), with ids taken from the
-    sequence first: no model instances or dicts for 50,000 rows, and no text formatting (binary rows
-    cost a seventh of text ones in Python). Elsewhere ``union_site.bulk.insert_rows``.
-    """
-    if not count:
-        return []
-    if connection.vendor != "postgresql":
-        return insert_rows(model, [dict(zip(fields, row, strict=True)) for row in rows])
-    meta = model._meta
-    rest = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in fields]
-    # callable defaults (a random token) are called per row; JSON defaults ({}) are the same for every row
-    per_row = [f for f in rest if f.has_default() and callable(f.default) and f.get_internal_type() != "JSONField"]
-    constant = [f for f in rest if f not in per_row]
-    constant_values = tuple(f.get_default() if f.get_internal_type() == "JSONField"  # the jsonb dumper encodes it
-                            else f.get_db_prep_save(f.get_default(), connection=connection) for f in constant)
-    quote = connection.ops.quote_name
-    columns = [f.column for f in [meta.pk, *map(meta.get_field, fields), *constant, *per_row]]
-    with connection.cursor() as cursor:
-        ids = reserve_ids(cursor, model, count)
-        cursor.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0",
-                       [quote(meta.db_table)])
-        column_type = dict(cursor.fetchall())
-        with cursor.copy(f"COPY {quote(meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN "
-                         f"(FORMAT BINARY)") as copy:
-            copy.set_types([column_type[c] for c in columns])
-            write = copy.write_row
-            for pk, row in zip(ids, rows, strict=True):
-                write((pk, *row, *constant_values, *[f.default() for f in per_row]))
-    return ids
-
-
 def _grouped(updates, model) -> dict[tuple, list]:
     """Unsaved instances carrying only the changed values, grouped by which fields changed (one UPDATE each)."""
     groups: dict[tuple, list] = {}
@@ -488,12 +595,13 @@ def _grouped(updates, model) -> dict[tuple, list]:
     return groups
 
 
-def _card_counter(union: OrgUnit, plan: Plan):
-    """Issue card numbers for rows without one, continuing the union's running number (as services.next_card_no)."""
+def _card_counter(statements, union: OrgUnit, cards_in_file: list[str]):
+    """Issue card numbers for rows without one, continuing the union's running number (as services.next_card_no)
+    past every number on record and in the file (rows further down the file may give theirs)."""
     prefix = f"{union.code}-"
-    used = set(Membership.objects.filter(union=union, card_no__startswith=prefix).values_list("card_no", flat=True))
-    used.update(v.get("card_no") or "" for v, _person in plan.new_memberships)
-    used.update(changes.get("card_no") or "" for _pk, changes, _old in plan.membership_updates)
+    on_record = Membership.objects.filter(union=union, card_no__startswith=prefix).order_by().values_list("card_no")
+    used = {card for (card,) in statements.rows(statements.query([on_record]))}
+    used.update(cards_in_file)
     highest = max((int(n[len(prefix):]) for n in used if n.startswith(prefix) and n[len(prefix):].isdigit()),
                   default=0)
 

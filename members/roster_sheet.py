@@ -446,6 +446,17 @@ class Checker:
 
         return remembered
 
+    def card_numbers(self, rows: list[tuple[int, list]]):
+        """Every card number the rows give, cleaned as ``check`` cleans it (a bad one left out)."""
+        position, clean, out = self.columns.get("card_no"), CLEANERS["card_no"], {}
+        if position is None:
+            return []
+        for _number, row in rows:
+            if (value := row[position]) not in ("", None):
+                clean(value, out, self)
+                if "card_no" in out:
+                    yield out.pop("card_no")
+
     def check(self, number: int, row: list, errors: list) -> dict:
         """The row's clean values, under the model's field names: only what the file gives, plus "_row"."""
         out = {**self.blank, "_row": number}

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from openpyxl import Workbook
 
+from members import importer
 from members.idcard import mask_id_number
 from members.importer import RosterFileError, RowError, import_roster, preview_roster
 from members.models import Membership, MembershipEvent, Person
@@ -453,3 +454,50 @@ def test_what_the_bulk_write_stores_in_every_column(school, officer):
     assert [(e.data, e.actor_id, e.from_status) for e in MembershipEvent.objects.all()] == [({}, officer.pk, "")] * 2
     person = Person.objects.get(name="王一")
     assert (person.post, person.is_hardship, person.user_id, person.category) == ("", False, None, "other")
+
+
+@pytest.fixture
+def small_lots(monkeypatch):
+    """Lots of three rows: a short file goes through the pipeline (one lot checked while the one before is
+    matched and the one before that written)."""
+    monkeypatch.setattr("members.importer.LOT", 3)
+    writes = []
+    original = importer._write_new
+    monkeypatch.setattr("members.importer._write_new", lambda statements, plan, *args: writes.append(
+        len(plan.new_people)) or original(statements, plan, *args))
+    return writes
+
+
+def test_lots_are_written_in_turn_and_issued_card_numbers_skip_those_further_down_the_file(school, small_lots):
+    rows = good_rows(8)
+    rows[7][6] = f"{school.code}-000005"  # the last row gives its card number; the rows above take new ones
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert result.written and result.created == 8 and small_lots == [3, 3, 2]
+    assert sorted(Membership.objects.values_list("card_no", flat=True)) == [
+        f"{school.code}-{n:06d}" for n in range(5, 13)]
+    assert Membership.objects.get(card_no=f"{school.code}-000005").person.name == rows[7][0]
+    assert MembershipEvent.objects.filter(kind="imported").count() == 8
+
+
+def test_a_problem_in_a_later_lot_rolls_back_the_lots_already_written_and_every_problem_is_listed(school, small_lots):
+    rows = good_rows(11)
+    bad = make_id_number(9)
+    rows[9][2] = bad[:-1] + ("1" if bad[-1] != "1" else "2")  # row 11: wrong check digit
+    rows[10][2] = rows[0][2]  # row 12: the ID number of row 2
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert small_lots == [3]  # the first lot was written before the last was checked
+    assert not result.written
+    assert {(e.row, e.column) for e in result.errors} == {(11, "身份证号"), (2, "身份证号"), (12, "身份证号")}
+    assert not Person.objects.exists() and not Membership.objects.exists() and not MembershipEvent.objects.exists()
+    # the same file, checked only, lists the same problems
+    assert errors_of(preview_roster(xlsx(rows), school)) == errors_of(result)
+
+
+def test_a_lot_that_matches_existing_records_updates_them_after_the_last_lot(school, small_lots):
+    import_roster(xlsx(good_rows(4)), school, acting_user=None)
+    rows = good_rows(7)
+    rows[1][5] = "数学组"  # row 3 changes department
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert (result.created, result.updated, result.unchanged) == (3, 1, 3)
+    assert Person.objects.get(name=rows[1][0]).department == "数学组"
+    assert Person.objects.count() == 7
