@@ -9,6 +9,8 @@ Phases 1 and 2 live in ``members.roster_sheet`` (plain Python, no database); its
    header row (the first row naming at least two known columns, Chinese or English) and map
    the columns through ``roster_layout``. Only the first (visible) sheet is read: a roster on
    another sheet, or on more than one, is an error that says so rather than a partial import.
+   A large sheet is read in parts (``members.sheet_parts``): its first rows at once, the rest by a
+   thread while those are checked and written.
 2. **Check** every row in plain Python and collect *all* problems as (Excel row, column, message).
    Existing records come from one query by ID-number blind index and one by card number of the
    union per lot of rows — never a query per row.
@@ -99,6 +101,7 @@ def _in(queryset, column_field: str, values: list) -> list:
     On PostgreSQL one query with one parameter, the values as a JSON array (not 50,000 placeholders, nor an
     array that the client quotes element by element: 0.2 s for 50,000 keys), unpacked by the server; ``<> ''``
     lets the planner use the partial unique indexes (a key is never empty). Elsewhere ``IN (...)`` in chunks.
+    (``= ANY(ARRAY(…))`` probed the index faster alone, but cost the server more during an import.)
     """
     if not values:
         return []
@@ -338,6 +341,13 @@ def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progres
     if union is None:
         raise RosterFileError(_("Import into a grassroots union or one of its branches, not a higher-level union."))
     sheet = read_sheet(fileobj)
+    try:
+        return _import(sheet, union, unit, acting_user, dry_run, progress)
+    finally:
+        sheet.close()
+
+
+def _import(sheet, union: OrgUnit, unit: OrgUnit, acting_user, dry_run: bool, progress) -> ImportResult:
     run = _Run(union, unit, sheet, acting_user, progress)
     if not dry_run:
         try:
@@ -363,7 +373,7 @@ def import_roster(fileobj, unit: OrgUnit, *, acting_user, dry_run=False, progres
             run.go(stream, write=False)
     run.finish()
     if progress and run.result.written:
-        progress(run.total, run.total)
+        progress(run.total(), run.total())
     return run.result
 
 
@@ -397,14 +407,14 @@ class _Run:
 
     def __init__(self, union: OrgUnit, unit: OrgUnit, sheet, acting_user, progress):
         self.union, self.unit, self.labels, self.progress = union, unit, sheet.labels, progress
-        self.result = ImportResult(rows=len(sheet.rows))
+        self.sheet = sheet
+        self.result = ImportResult()
         subtree = list(OrgUnit.objects.descendants_of(unit).only("pk", "code", "name"))
         names = [u.name for u in subtree]
         units = {u.name: u for u in subtree if names.count(u.name) == 1}  # a unit by its name, if that is unique
         units.update({u.code: u for u in subtree} | {u.code.upper(): u for u in subtree})
         self.checker = Checker(sheet.columns, sheet.labels, units, timezone.localdate())
-        self.lots = iter([sheet.rows[start:start + LOT] for start in range(0, len(sheet.rows), LOT)])
-        self.total = len(sheet.rows) + len(sheet.rows) // 4 + 1  # the write counts for a quarter
+        self.lots = sheet.lots(LOT)  # a large sheet's later rows are read while the first are checked
         self.checked = 0
         self.check_errors: list[RowError] = []
         self.duplicate_errors: list[tuple[int, int, RowError]] = []  # (row, which key, error)
@@ -413,9 +423,13 @@ class _Run:
         self.unplanned: list[list[dict]] = []  # lots checked, not yet matched with the records
         self.rest = Plan()  # changes to records, written after the last lot
         self.next_card = None  # issues card numbers, once one is needed
-        self.rows = sheet.rows
         self.now = timezone.now()
         self.actor_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
+
+    def total(self) -> int:
+        """The progress bar's whole: the rows (an estimate while a large sheet is still being read), and the
+        write, which counts for a quarter."""
+        return self.sheet.expected_rows * 5 // 4 + 1
 
     @property
     def failed(self) -> bool:
@@ -448,6 +462,7 @@ class _Run:
             while len(planned) > (1 if lot is not None else 0):
                 self._write(statements, planned.popleft())
             if lot is None:
+                self.result.rows = len(self.sheet.rows)
                 return True
 
     def _look_up(self, statements, cleaned: list[dict]) -> Lookups:
@@ -469,7 +484,7 @@ class _Run:
             if self.checked % PUMP_EVERY == 0:
                 pump()  # send the server what it can take and collect what it has done
             if self.progress and self.checked % PROGRESS_EVERY == 0:
-                self.progress(self.checked, self.total)
+                self.progress(self.checked, self.total())
         return cleaned
 
     def _find_duplicates(self, values: dict) -> None:
@@ -499,7 +514,7 @@ class _Run:
 
     def _next_card(self, statements, plan: Plan):
         if plan.cards_needed and self.next_card is None:
-            self.next_card = _card_counter(statements, self.union, self.checker.card_numbers(self.rows))
+            self.next_card = _card_counter(statements, self.union, self.checker.card_numbers(self.sheet.all_rows()))
         return self.next_card
 
     def write_rest(self) -> None:

@@ -6,7 +6,10 @@ message). Nothing here touches the database.
 """
 
 import datetime
+import io
+import queue
 import re
+import threading
 from dataclasses import dataclass
 from operator import mul
 
@@ -26,6 +29,7 @@ from .roster_layout import (
     YES,
     normalise_label,
 )
+from .sheet_parts import split_sheet
 
 S = Membership.Status
 HEADER_SEARCH_ROWS = 20
@@ -64,35 +68,159 @@ class RowError:
 # --- phase 1: read --------------------------------------------------------------------------------
 
 
-@dataclass
 class Sheet:
-    columns: dict[str, int]  # layout key → column index
-    labels: dict[str, str]  # layout key → the header as written in the file
-    rows: list[tuple[int, list]]  # (Excel row number, cells)
+    """The first sheet's header mapping and its data rows, (Excel row number, cells) each.
+
+    ``rows`` holds the rows read so far: all of them, unless the sheet is large and was cut into parts
+    (``members.sheet_parts``); then a thread reads the later parts while ``lots`` hands out the rows before
+    them, and ``all_rows`` waits for the rest. ``close`` stops the thread if the rows are no longer wanted."""
+
+    def __init__(self, columns: dict[str, int], labels: dict[str, str], rows: list, more=None, expected_rows=0):
+        self.columns = columns  # layout key → column index
+        self.labels = labels  # layout key → the header as written in the file
+        self.rows = rows
+        self.more = more
+        self.expected_rows = max(expected_rows, len(rows))  # for a progress bar: the count until all are read
+
+    def lots(self, size: int):
+        """The rows, ``size`` at a time, each lot as soon as its rows are read."""
+        given = 0
+        while True:
+            while len(self.rows) - given < size and self._read_more():
+                pass
+            if given >= len(self.rows):
+                return
+            yield self.rows[given:given + size]
+            given += size
+
+    def all_rows(self) -> list:
+        while self._read_more():
+            pass
+        return self.rows
+
+    def _read_more(self) -> bool:
+        if self.more is None:
+            return False
+        rows = self.more.next_rows()
+        if rows is None:
+            self.more = None
+            return False
+        self.rows += rows
+        self.expected_rows = max(self.expected_rows, len(self.rows))
+        return True
+
+    def close(self) -> None:
+        if self.more is not None:
+            self.more.close()
+            self.more = None
+
+
+class _Rows:
+    """(Excel row number, cells) of the rows under the header with something in a column we read — not a row
+    where only 序号 is filled in ahead, or where only a formula outside the layout shows a value — with merged
+    cells filled down; part after part, a range merged down from one part into the next carrying its value."""
+
+    def __init__(self, index: int, positions, merged, width: int):
+        self.index, self.positions, self.width = index, list(positions), width
+        # a value merged down over rows (部门 of a group) is on each of them, as Excel shows it
+        self.merged = [(top, left, bottom) for (top, left), (bottom, _right) in merged if top > index]
+        self.tops: dict[tuple[int, int], object] = {}
+
+    def take(self, cells: list[list], first: int) -> list[tuple[int, list]]:
+        """The data rows of ``cells``, whose first is the sheet's row ``first`` (from 0)."""
+        last = first + len(cells) - 1
+        for top, left, bottom in self.merged:
+            if first <= top <= last:
+                row = cells[top - first]
+                self.tops[top, left] = row[left] if left < len(row) else ""
+            for n in range(max(top + 1, first), min(bottom, last) + 1):
+                row = cells[n - first]
+                if left < len(row) and row[left] in ("", None):
+                    row[left] = self.tops.get((top, left), "")
+        skip = max(self.index + 1 - first, 0)
+        positions = self.positions
+        return [(number, row) for number, row in enumerate(cells[skip:], start=first + skip + 1)
+                if _has_content([row[p] for p in positions])]
+
+
+class _PartReader:
+    """Reads the parts after the first, in order, in a thread (calamine parses without the interpreter lock)."""
+
+    def __init__(self, parts, sheet_name: str, rows: _Rows):
+        self.rows, self.left = rows, len(parts) - 1
+        self.results: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop = threading.Event()
+        threading.Thread(target=self._read, args=(parts, sheet_name), name="roster-sheet-parts", daemon=True).start()
+
+    def _read(self, parts, sheet_name: str) -> None:
+        from python_calamine import CalamineWorkbook
+
+        for k in range(1, len(parts)):
+            if self.stop.is_set():
+                return
+            try:
+                sheet = CalamineWorkbook.from_filelike(io.BytesIO(parts.workbook(k))).get_sheet_by_name(sheet_name)
+                self.results.put((sheet.start, sheet.to_python(skip_empty_area=True)))
+            except Exception as exc:  # noqa: BLE001 — handed to next_rows, which says the file cannot be read
+                self.results.put(exc)
+                return
+
+    def next_rows(self) -> list | None:
+        """The next part's data rows (waiting for them), or None after the last part."""
+        if not self.left:
+            return None
+        self.left -= 1
+        result = self.results.get()
+        if isinstance(result, Exception):
+            self.left = 0
+            raise RosterFileError(_unreadable()) from result
+        start, cells = result
+        if start is None:  # no cells in this part
+            return []
+        top, left = start
+        width = self.rows.width
+        if left or (cells and left + len(cells[0]) < width):  # calamine starts at the first used column
+            cells = [[*([""] * left), *row, *([""] * (width - left - len(row)))] for row in cells]
+        return self.rows.take(cells, top)
+
+    def close(self) -> None:
+        self.stop.set()
+
+
+def _unreadable() -> str:
+    return _("The file could not be read as an Excel workbook (.xlsx, .xls or .ods).")
 
 
 def read_sheet(fileobj) -> Sheet:
     """The first sheet's header mapping and non-empty data rows. ``fileobj``: a path or a binary file.
 
     Only the first sheet is read (the first one Excel shows: a hidden sheet of drop-down lists does not
-    count); when the roster is on another sheet, or other sheets hold rows too, the error says so."""
+    count); when the roster is on another sheet, or other sheets hold rows too, the error says so. A large
+    sheet is read in parts as its rows are used (``Sheet``); ``close`` the result when done with it."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         if isinstance(fileobj, str) or hasattr(fileobj, "__fspath__"):
-            workbook = CalamineWorkbook.from_path(str(fileobj))
+            with open(fileobj, "rb") as f:
+                data = f.read()
         else:
             if hasattr(fileobj, "seek"):
                 fileobj.seek(0)
-            workbook = CalamineWorkbook.from_filelike(fileobj)
+            data = fileobj.read()
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
         sheets = sheets or workbook.sheet_names
+        parts = split_sheet(data, sheets[0])
+        first = workbook if parts is None else CalamineWorkbook.from_filelike(io.BytesIO(parts.workbook(0)))
+        sheet = first.get_sheet_by_name(sheets[0])
         # skip_empty_area=False keeps leading empty rows and columns, so indexes are Excel's rows/columns
-        sheet = workbook.get_sheet_by_name(sheets[0])
         cells = sheet.to_python(skip_empty_area=False)
+        if parts is not None and len(cells) <= HEADER_SEARCH_ROWS:  # very long rows: the header may be further
+            parts, sheet = None, workbook.get_sheet_by_name(sheets[0])
+            cells = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or ()
     except Exception as exc:  # calamine raises several types for a broken or non-spreadsheet file
-        raise RosterFileError(_("The file could not be read as an Excel workbook (.xlsx, .xls or .ods).")) from exc
+        raise RosterFileError(_unreadable()) from exc
     index, keys = _header_row(cells)
     if index is None:
         if elsewhere := next((name for name in sheets[1:] if _roster_rows(workbook, name) is not None), None):
@@ -111,20 +239,24 @@ def read_sheet(fileobj) -> Sheet:
     missing = [c.zh for c in COLUMNS if c.required and c.key not in columns]
     if missing:
         raise RosterFileError(_("Required columns are missing: %(cols)s.") % {"cols": "、".join(missing)})
-    for (top, left), (bottom, _right) in merged:
-        if top > index:  # a value merged down over rows (部门 of a group) is on each of them, as Excel shows it
-            for row in cells[top + 1:bottom + 1]:
-                if left < len(row) and row[left] in ("", None):
-                    row[left] = cells[top][left]
-    rows = _data_rows(cells, index, columns.values())
-    if not rows:
-        raise RosterFileError(_("There are no rows under the header row (row %(row)s): nothing to import.") % {
-            "row": index + 1})
-    if others := [name for name in sheets[1:] if _roster_rows(workbook, name)]:
-        raise RosterFileError(_("Only the first sheet is read, but the sheet \"%(sheet)s\" has roster rows too: put "
-                                "all rows on the first sheet, or import each sheet as a file of its own.") % {
-            "sheet": others[0]})
-    return Sheet(columns, labels, rows)
+    reader = _Rows(index, columns.values(), merged, len(header))
+    rows = reader.take(cells, 0)
+    sheet = Sheet(columns, labels, rows)
+    if parts is not None:
+        sheet.more = _PartReader(parts, sheets[0], reader)
+        sheet.expected_rows = int(len(rows) / parts.share(0))
+    try:
+        if not rows and not sheet.all_rows():
+            raise RosterFileError(_("There are no rows under the header row (row %(row)s): nothing to import.") % {
+                "row": index + 1})
+        if others := [name for name in sheets[1:] if _roster_rows(workbook, name)]:
+            raise RosterFileError(_("Only the first sheet is read, but the sheet \"%(sheet)s\" has roster rows too: "
+                                    "put all rows on the first sheet, or import each sheet as a file of its own.") % {
+                "sheet": others[0]})
+    except RosterFileError:
+        sheet.close()
+        raise
+    return sheet
 
 
 def _header_row(cells) -> tuple[int | None, list]:
@@ -136,14 +268,6 @@ def _header_row(cells) -> tuple[int | None, list]:
     return None, []
 
 
-def _data_rows(cells, index: int, positions) -> list[tuple[int, list]]:
-    """(Excel row number, cells) of the rows under the header with something in a column we read: not a row
-    where only 序号 is filled in ahead, or where only a formula outside the layout shows a value."""
-    positions = list(positions)
-    return [(number, row) for number, row in enumerate(cells[index + 1:], start=index + 2)
-            if _has_content([row[p] for p in positions])]
-
-
 def _roster_rows(workbook, name: str) -> list | None:
     """Another sheet's data rows if it has a header row (None if not, or if it cannot be read)."""
     try:
@@ -153,7 +277,7 @@ def _roster_rows(workbook, name: str) -> list | None:
     index, keys = _header_row(cells)
     if index is None:
         return None
-    return _data_rows(cells, index, [p for p, key in enumerate(keys) if key])
+    return _Rows(index, [p for p, key in enumerate(keys) if key], (), 0).take(cells, 0)
 
 
 def _has_content(row) -> bool:

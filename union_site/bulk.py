@@ -240,16 +240,16 @@ class Stream(Statements):
     def prefetch_ids(self, *wanted: tuple) -> None:
         """Queue the taking of ids for the next ``copy`` calls (``wanted``: (model, count) pairs), one query.
 
-        They come back as runs (first, last) — nearly always one per table, unless another session took some
-        meanwhile — rather than one row per id."""
+        Each table's ids come back as a run (first, last) — unless another session took some meanwhile; then as
+        a list — rather than one row per id."""
         wanted = [(model, count) for model, count in wanted if count]
         if not wanted:
             return
         taken = " UNION ALL ".join(
             f"(SELECT {n} AS t, nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) AS id "  # noqa: S608
             "FROM generate_series(1, %s))" for n in range(len(wanted)))
-        numbered = f"SELECT t, id, id - row_number() OVER (PARTITION BY t ORDER BY id) AS run FROM ({taken}) AS taken"  # noqa: S608
-        runs = f"SELECT t, min(id), max(id) FROM ({numbered}) AS runs GROUP BY t, run ORDER BY t, 2"  # noqa: S608
+        runs = ("SELECT t, min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> count(*) THEN array_agg(id) END "  # noqa: S608
+                f"FROM ({taken}) AS taken GROUP BY t")
         params = [p for model, count in wanted for p in (model._meta.db_table, model._meta.pk.column, count)]
         self.id_queries.append(([model for model, _count in wanted], self._query(runs, params)))
 
@@ -259,8 +259,9 @@ class Stream(Statements):
             if not self.id_queries:
                 self.prefetch_ids((model, count - len(pool)))
             models, sent = self.id_queries.popleft()
-            for n, first, last in self.rows([sent]):
-                self.ids.setdefault(models[n], deque()).extend(range(first, last + 1))
+            for n, first, last, scattered in self.rows([sent]):
+                self.ids.setdefault(models[n], deque()).extend(range(first, last + 1) if scattered is None
+                                                               else sorted(scattered))
         return [pool.popleft() for _ in range(count)]
 
     def _types(self, table: str) -> dict[str, int]:

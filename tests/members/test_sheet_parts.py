@@ -1,0 +1,166 @@
+"""A large sheet read in parts (members.sheet_parts, members.roster_sheet.Sheet): the same rows, row numbers,
+merged cells and problems as the sheet read whole, for inline and shared strings; files that cannot be cut are
+read whole; a part that cannot be read fails the import and writes nothing (M3, M5)."""
+
+import datetime
+import html
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import Workbook
+
+from members import importer, sheet_parts
+from members.importer import RosterFileError, import_roster
+from members.models import Membership, MembershipEvent, Person
+from members.roster_sheet import read_sheet
+
+from ..factories import make_id_number
+from .test_importer import HEADERS, errors_of, good_rows, xlsx
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def split(monkeypatch):
+    """Every sheet is cut into parts, however small."""
+    monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 0)
+
+
+def rows_of(fileobj):
+    sheet = read_sheet(fileobj)
+    try:
+        return sheet.columns, sheet.all_rows(), sheet.more is None
+    finally:
+        sheet.close()
+
+
+def with_shared_strings(fileobj) -> io.BytesIO:
+    """The workbook as Excel and WPS save it: text in the shared-strings part, UTF-8, a <dimension>."""
+    source = zipfile.ZipFile(fileobj)
+    sheet = source.read("xl/worksheets/sheet1.xml").decode()
+    strings: dict[str, int] = {}
+
+    def shared(m):
+        index = strings.setdefault(html.unescape(m[2]), len(strings))
+        return f'<c r="{m[1]}" t="s"><v>{index}</v></c>'
+
+    sheet = re.sub(r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t>(.*?)</t></is></c>', shared, sheet)
+    sheet = sheet.replace("<sheetData>", '<dimension ref="A1:Z999"/><sheetData>', 1)
+    sst = "".join(f"<si><t>{html.escape(s, quote=False)}</t></si>" for s in strings)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats'
+                                    b'.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                                    b"</Relationships>")
+            target.writestr(info, data)
+        target.writestr("xl/sharedStrings.xml", '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                        f"{sst}</sst>")
+    out.seek(0)
+    return out
+
+
+def odd_roster() -> io.BytesIO:
+    """Data from column B under two title rows; a department merged down over a group of rows; empty rows, a row
+    with only 序号; dates as Excel dates and as text; 60 rows, so that every part has some."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append([None, "城关中心小学工会会员花名册"])
+    ws.append([])
+    ws.append([None, "序号", *HEADERS])
+    for i, row in enumerate(good_rows(60)):
+        row[7] = datetime.date(2020, 9, 1 + i % 28) if i % 2 else row[7]
+        ws.append([None, i + 1, *row])
+        if i in (10, 33):
+            ws.append([])
+            ws.append([None, 99])
+    ws.merge_cells("H20:H38")  # 部门 of rows 20–38: only the first keeps its value
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+@pytest.mark.parametrize("shared_strings", [False, True], ids=["inline strings", "shared strings"])
+def test_a_sheet_read_in_parts_has_the_rows_of_the_whole_sheet(split, monkeypatch, shared_strings):
+    data = odd_roster().getvalue()
+    if shared_strings:
+        data = with_shared_strings(io.BytesIO(data)).getvalue()
+    parts = sheet_parts.split_sheet(data, "Sheet")
+    assert len(parts) == len(sheet_parts.SHARES)
+    first_rows = [int(re.search(rb'r="(\d+)"', parts.rows[start:start + 40])[1]) for start in parts.starts[1:]]
+    assert any(20 < first <= 38 for first in first_rows)  # the merged range goes on into the next part
+    columns, in_parts, done = rows_of(io.BytesIO(data))
+    monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 1 << 40)
+    assert sheet_parts.split_sheet(data, "Sheet") is None
+    assert (columns, in_parts, done) == (*rows_of(io.BytesIO(data))[:2], True)
+    numbers = [number for number, _cells in in_parts]
+    assert len(numbers) == 60 and numbers[:3] == [4, 5, 6] and 15 not in numbers  # Excel's row numbers, 15 empty
+    assert {cells[7] for number, cells in in_parts if 20 <= number <= 38} == {"语文组"}  # merged down across parts
+
+
+def test_an_import_of_a_sheet_in_parts_lists_the_same_problems_and_writes_the_same_rows(split, school):
+    rows = good_rows(40)
+    rows[35][2] = rows[35][2][:-1] + ("0" if rows[35][2][-1] != "0" else "1")  # in the last part
+    rows[36][6] = rows[37][6] = "A-7"  # a duplicate in the last part
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert not result.written and result.rows == 40 and Person.objects.count() == 0
+    assert errors_of(result) == {(37, "身份证号", "The check digit is wrong."),
+                                 (38, "会员证号", "The same card number is also on row 39."),
+                                 (39, "会员证号", "The same card number is also on row 38.")}
+    rows[35][2], rows[37][6] = make_id_number(35), "A-8"
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert result.ok and result.written and (result.rows, result.created) == (40, 40)
+    assert Person.objects.count() == Membership.objects.count() == MembershipEvent.objects.count() == 40
+    again = import_roster(xlsx(rows), school, acting_user=None)
+    assert (again.rows, again.unchanged) == (40, 40)
+
+
+def test_card_numbers_issued_while_the_rest_is_being_read_skip_those_further_down(split, school, monkeypatch):
+    monkeypatch.setattr(importer, "LOT", 3)  # the first lots are written before the last part is needed
+    rows = good_rows(30)
+    rows[29][6] = f"{school.code}-000002"  # given on the last row, in the last part, not read yet
+    result = import_roster(xlsx(rows), school, acting_user=None)
+    assert result.ok and result.written
+    cards = list(Membership.objects.order_by("person__staff_no").values_list("card_no", flat=True))
+    assert cards[29] == f"{school.code}-000002" and len(set(cards)) == 30
+    assert cards[:2] == [f"{school.code}-000003", f"{school.code}-000004"]  # past the highest in the file
+
+
+def test_sheets_that_are_not_cut(split):
+    whole = odd_roster().getvalue()
+    assert sheet_parts.split_sheet(b"not a zip", "Sheet") is None
+    assert sheet_parts.split_sheet(whole, "No such sheet") is None
+    # rows that do not say their number: calamine would count a part's rows from 1
+    archive = zipfile.ZipFile(io.BytesIO(whole))
+    unnumbered = re.sub(rb'<row r="\d+"', b"<row", archive.read("xl/worksheets/sheet1.xml"))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in archive.infolist():
+            target.writestr(info, unnumbered if info.filename == "xl/worksheets/sheet1.xml" else archive.read(info))
+    assert sheet_parts.split_sheet(out.getvalue(), "Sheet") is None
+    assert len(rows_of(io.BytesIO(out.getvalue()))[1]) == 60  # read whole, as before
+
+
+def test_a_part_that_cannot_be_read_fails_the_import_and_writes_nothing(split, school):
+    archive = zipfile.ZipFile(xlsx(good_rows(30)))
+    xml = archive.read("xl/worksheets/sheet1.xml")
+    broken = xml.replace(b'<row r="28">', b'<row r="28"><c r="A28" t="s"><v>12345</v></c>', 1)  # no such string
+    assert broken != xml
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in archive.infolist():
+            target.writestr(info, broken if info.filename == "xl/worksheets/sheet1.xml" else archive.read(info))
+    out.seek(0)
+    with pytest.raises(RosterFileError, match="could not be read"):
+        import_roster(out, school, acting_user=None)
+    assert Person.objects.count() == Membership.objects.count() == 0
