@@ -149,7 +149,9 @@ class Lookups:
     """The queries that match a lot of checked rows with the records, sent (``Statements.query``) but maybe
     not yet answered: the people with the rows' ID numbers (blind indexes) anywhere in the union tree, the
     union's memberships holding the rows' card numbers, and — only for rows of a masked export — the people
-    of the unit's roster by masked number. Never a query per row."""
+    of the unit's roster by masked number. Never a query per row. A union with no card numbers on record (its
+    first import) is not asked for the rows' card numbers: nothing could match them, and a card number given
+    meanwhile by someone else is still refused by the unique index (``RosterFileError``: import again)."""
 
     by_id_index: object
     by_card: object
@@ -159,13 +161,14 @@ class Lookups:
     union_id: int
 
 
-def _look_up(statements, union: OrgUnit, unit: OrgUnit, cleaned: list[dict]) -> Lookups:
+def _look_up(statements, union: OrgUnit, unit: OrgUnit, cleaned: list[dict], *, cards_on_record=True) -> Lookups:
     good = [v for v in cleaned if "_bad" not in v]
     masked = {(v["id_masked"], v.get("name")) for v in good if "id_masked" in v}
+    cards = [v["card_no"] for v in good if "card_no" in v] if cards_on_record else []
     return Lookups(
         statements.query(_in(_people(Person.objects), "id_number_index", [v["id_index"] for v in good
                                                                            if "id_index" in v])),
-        statements.query(_in(_card_holders(union), "card_no", [v["card_no"] for v in good if "card_no" in v])),
+        statements.query(_in(_card_holders(union), "card_no", cards)),
         statements.query(_in(_people(Person.objects.in_subtree(unit)), "id_number_masked",
                              sorted({number for number, _name in masked}))),
         masked, unit.path, union.pk)
@@ -423,6 +426,7 @@ class _Run:
         self.unplanned: list[list[dict]] = []  # lots checked, not yet matched with the records
         self.rest = Plan()  # changes to records, written after the last lot
         self.next_card = None  # issues card numbers, once one is needed
+        self.cards_on_record = True  # whether the union has card numbers to match (asked by ``go``)
         self.now = timezone.now()
         self.actor_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
 
@@ -437,6 +441,7 @@ class _Run:
 
     def go(self, statements, *, write: bool) -> bool:
         """Take the remaining lots through; with ``write``, stop at the first problem (False)."""
+        self.cards_on_record = Membership.objects.filter(union=self.union).exclude(card_no="").exists()
         looked_up = deque((cleaned, self._look_up(statements, cleaned)) for cleaned in self.unplanned)
         planned: deque[Plan] = deque()
         while True:
@@ -466,7 +471,7 @@ class _Run:
                 return True
 
     def _look_up(self, statements, cleaned: list[dict]) -> Lookups:
-        return _look_up(statements, self.union, self.unit, cleaned)
+        return _look_up(statements, self.union, self.unit, cleaned, cards_on_record=self.cards_on_record)
 
     def _check(self, lot, statements) -> list[dict]:
         check, errors, blind_index, pump = self.checker.check, self.check_errors, crypto.blind_index, statements.pump

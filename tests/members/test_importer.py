@@ -350,6 +350,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(school):
             assert import_roster(xlsx(rows), school, acting_user=None).ok
         return len(queries)
 
+    import_roster(xlsx(good_rows(1, start=77)), school, acting_user=None)  # card numbers on record to match
     few = count(good_rows(2))
     import_roster(xlsx(good_rows(2)), school, acting_user=None)  # the same rows again: updates path
     assert count(good_rows(40, start=100)) == few  # 40 new rows: the same queries as 2
