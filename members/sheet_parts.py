@@ -8,7 +8,7 @@ the sheet's own header and footer (merged cells) — with only some of the sheet
 its cells exactly as it reads them in the whole file.
 
 The cut is made only where it is safe to make; otherwise ``split_sheet`` returns None and the sheet is read
-whole: not a zip workbook, a small sheet, no ``<sheetData>``, or a part whose first row does not carry its
+whole: not a zip workbook, a small sheet (or one too large to hold in memory), no ``<sheetData>``, or a part whose first row does not carry its
 row number (``r="…"``), without which calamine would count that part's rows from 1.
 """
 
@@ -20,10 +20,11 @@ import zlib
 from lxml import etree
 
 SPLIT_FROM = 4 << 20  # bytes of sheet XML (about 4,000 rows): a smaller sheet is read whole in well under 0.1 s
-# the parts' shares of the rows: a small first part, so that checking and writing start early; then parts
-# that calamine reads (3–4× faster than rows are checked and written) before the rows ahead of them run out.
-# Few parts, as each one reads the shared strings again.
-SHARES = (1, 5, 10)
+SPLIT_UP_TO = 256 << 20  # cut in memory up to this (about 250,000 rows); beyond, calamine reads it as a stream
+# the parts' shares of the rows: a small first part (of 50,000 rows, the importer's first three lots), so that
+# checking and writing start early; then parts that calamine reads (about 4× faster than rows are checked and
+# written) before the rows ahead of them run out. Few parts, as each one reads the shared strings again.
+SHARES = (2, 5, 9)
 # the workbook's own small parts are parsed without entities or network: the file is the user's
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -64,7 +65,7 @@ def split_sheet(data: bytes, sheet_name: str) -> Parts | None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         path = _sheet_path(archive, sheet_name)
-        if path is None or archive.getinfo(path).file_size < SPLIT_FROM:
+        if path is None or not SPLIT_FROM <= archive.getinfo(path).file_size <= SPLIT_UP_TO:
             return None
         xml = archive.read(path)
         cuts = _cuts(xml)
