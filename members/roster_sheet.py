@@ -144,35 +144,53 @@ class _Rows:
 
 
 class _PartReader:
-    """Reads the parts after the first, in order, in a thread (calamine parses without the interpreter lock)."""
+    """Inflates the rest of the sheet and reads the parts after the first, in order, in a thread (zlib and
+    calamine work without the interpreter lock); meanwhile the first part is read and its rows are used."""
 
-    def __init__(self, parts, sheet_name: str, rows: _Rows):
-        self.rows, self.left = rows, len(parts) - 1
+    def __init__(self, parts, sheet_name: str):
+        self.parts, self.sheet_name, self.done = parts, sheet_name, False
+        self.rows: _Rows | None = None  # set once the header row is known, before next_rows
         self.results: queue.SimpleQueue = queue.SimpleQueue()
         self.stop = threading.Event()
-        threading.Thread(target=self._read, args=(parts, sheet_name), name="roster-sheet-parts", daemon=True).start()
+        threading.Thread(target=self._read, name="roster-sheet-parts", daemon=True).start()
 
-    def _read(self, parts, sheet_name: str) -> None:
+    def _read(self) -> None:
         from python_calamine import CalamineWorkbook
 
-        for k in range(1, len(parts)):
-            if self.stop.is_set():
-                return
-            try:
-                sheet = CalamineWorkbook.from_filelike(io.BytesIO(parts.workbook(k))).get_sheet_by_name(sheet_name)
+        try:
+            for workbook in self.parts.read_rest(self.stop):
+                sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_name(self.sheet_name)
                 self.results.put((sheet.start, sheet.to_python(skip_empty_area=True)))
-            except Exception as exc:  # noqa: BLE001 — handed to next_rows, which says the file cannot be read
-                self.results.put(exc)
-                return
+                if self.stop.is_set():
+                    return
+        except Exception as exc:  # noqa: BLE001 — handed to next_rows, which says the file cannot be read
+            self.results.put(exc)
+            return
+        self.results.put(None)
+
+    def merged_ranges(self) -> list:
+        """The sheet's merged ranges (in what follows its rows: known once the rest is inflated)."""
+        from python_calamine import CalamineWorkbook
+
+        workbook = self.parts.merged_workbook()
+        if workbook is None:
+            raise RosterFileError(_unreadable())
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(workbook)).get_sheet_by_name(self.sheet_name)
+            return sheet.merged_cell_ranges or []
+        except Exception as exc:  # calamine raises several types for a broken file
+            raise RosterFileError(_unreadable()) from exc
 
     def next_rows(self) -> list | None:
         """The next part's data rows (waiting for them), or None after the last part."""
-        if not self.left:
+        if self.done:
             return None
-        self.left -= 1
         result = self.results.get()
+        if result is None or isinstance(result, Exception):
+            self.done = True
+        if result is None:
+            return None
         if isinstance(result, Exception):
-            self.left = 0
             raise RosterFileError(_unreadable()) from result
         start, cells = result
         if start is None:  # no cells in this part
@@ -199,6 +217,7 @@ def read_sheet(fileobj) -> Sheet:
     sheet is read in parts as its rows are used (``Sheet``); ``close`` the result when done with it."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
+    more = None
     try:
         if isinstance(fileobj, str) or hasattr(fileobj, "__fspath__"):
             with open(fileobj, "rb") as f:
@@ -211,16 +230,35 @@ def read_sheet(fileobj) -> Sheet:
         sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
         sheets = sheets or workbook.sheet_names
         parts = split_sheet(data, sheets[0])
-        first = workbook if parts is None else CalamineWorkbook.from_filelike(io.BytesIO(parts.workbook(0)))
+        # the rest of a large sheet is inflated and read by a thread from now on, while its first part is read
+        more = None if parts is None else _PartReader(parts, sheets[0])
+        first = workbook if parts is None else CalamineWorkbook.from_filelike(io.BytesIO(parts.first))
         sheet = first.get_sheet_by_name(sheets[0])
         # skip_empty_area=False keeps leading empty rows and columns, so indexes are Excel's rows/columns
         cells = sheet.to_python(skip_empty_area=False)
-        if parts is not None and len(cells) <= HEADER_SEARCH_ROWS:  # very long rows: the header may be further
-            parts, sheet = None, workbook.get_sheet_by_name(sheets[0])
+        if more is not None and len(cells) <= HEADER_SEARCH_ROWS:  # very long rows: the header may be further
+            more.close()
+            more, sheet = None, workbook.get_sheet_by_name(sheets[0])
             cells = sheet.to_python(skip_empty_area=False)
-        merged = sheet.merged_cell_ranges or ()
+        merged = (sheet.merged_cell_ranges or ()) if more is None else more.merged_ranges()
+    except RosterFileError:
+        if more is not None:
+            more.close()
+        raise
     except Exception as exc:  # calamine raises several types for a broken or non-spreadsheet file
+        if more is not None:
+            more.close()
         raise RosterFileError(_unreadable()) from exc
+    try:
+        return _sheet(workbook, sheets, cells, merged, more, parts)
+    except Exception:
+        if more is not None:
+            more.close()
+        raise
+
+
+def _sheet(workbook, sheets: list[str], cells: list, merged, more, parts) -> Sheet:
+    """``read_sheet``'s rows under the header row of the first part (``cells``), and the rest to come."""
     index, keys = _header_row(cells)
     if index is None:
         if elsewhere := next((name for name in sheets[1:] if _roster_rows(workbook, name) is not None), None):
@@ -242,20 +280,16 @@ def read_sheet(fileobj) -> Sheet:
     reader = _Rows(index, columns.values(), merged, len(header))
     rows = reader.take(cells, 0)
     sheet = Sheet(columns, labels, rows)
-    if parts is not None:
-        sheet.more = _PartReader(parts, sheets[0], reader)
-        sheet.expected_rows = int(len(rows) / parts.share(0))
-    try:
-        if not rows and not sheet.all_rows():
-            raise RosterFileError(_("There are no rows under the header row (row %(row)s): nothing to import.") % {
-                "row": index + 1})
-        if others := [name for name in sheets[1:] if _roster_rows(workbook, name)]:
-            raise RosterFileError(_("Only the first sheet is read, but the sheet \"%(sheet)s\" has roster rows too: "
-                                    "put all rows on the first sheet, or import each sheet as a file of its own.") % {
-                "sheet": others[0]})
-    except RosterFileError:
-        sheet.close()
-        raise
+    if more is not None:
+        more.rows, sheet.more = reader, more
+        sheet.expected_rows = int(len(rows) / parts.first_share())
+    if not rows and not sheet.all_rows():
+        raise RosterFileError(_("There are no rows under the header row (row %(row)s): nothing to import.") % {
+            "row": index + 1})
+    if others := [name for name in sheets[1:] if _roster_rows(workbook, name)]:
+        raise RosterFileError(_("Only the first sheet is read, but the sheet \"%(sheet)s\" has roster rows too: "
+                                "put all rows on the first sheet, or import each sheet as a file of its own.") % {
+            "sheet": others[0]})
     return sheet
 
 

@@ -4,16 +4,23 @@ python-calamine reads a sheet whole: 50,000 roster rows take 0.6–0.7 s, during
 to check and the database nothing to write. Cut into a few workbooks of consecutive rows, the first part is
 read at once and the others by a thread while the rows before them are checked and written (calamine
 parses without holding the interpreter lock). Each part is a copy of the workbook — shared strings, styles,
-the sheet's own header and footer (merged cells) — with only some of the sheet's rows, so calamine reads
-its cells exactly as it reads them in the whole file.
+the sheet's own XML before its rows — with only some of the sheet's rows, so calamine reads its cells
+exactly as it reads them in the whole file.
 
-The cut is made only where it is safe to make; otherwise ``split_sheet`` returns None and the sheet is read
-whole: not a zip workbook, a small sheet (or one too large to hold in memory), no ``<sheetData>``, or a part whose first row does not carry its
-row number (``r="…"``), without which calamine would count that part's rows from 1.
+The sheet's XML is inflated as it is needed (zlib, too, works without the interpreter lock): only as far as
+the first part's rows before that part is read; the rest by ``Parts.read_rest``, in the reader's thread,
+while the first part is read. What follows the rows (merged cells, page set-up) is in no part: the merged
+ranges come from ``merged_workbook``, the sheet with no rows at all, once the whole sheet is inflated.
+
+A part starts only at a row that carries its number (``r="…"``), without which calamine would count that
+part's rows from 1. The sheet is not cut — ``split_sheet`` returns None and it is read whole — when that is
+not safe or not worth it: not a zip workbook, a small sheet (or one too large to hold in memory), no
+``<sheetData>``, or no numbered row to start a second part at.
 """
 
 import io
 import re
+import threading
 import zipfile
 import zlib
 
@@ -25,57 +32,126 @@ SPLIT_UP_TO = 256 << 20  # cut in memory up to this (about 250,000 rows); beyond
 # checking and writing start early; then parts that calamine reads (about 4× faster than rows are checked and
 # written) before the rows ahead of them run out. Few parts, as each one reads the shared strings again.
 SHARES = (2, 5, 9)
+INFLATE_STEP = 1 << 20  # bytes of XML inflated at a time
+HEAD_UP_TO = 16 << 20  # the XML before the rows (column widths, views) is never near this
 # the workbook's own small parts are parsed without entities or network: the file is the user's
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?:\s[^>]*)?>")
+ROOT = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
 ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 DIMENSION = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?dimension\s[^>]*/>")
+UNREADABLE = (zipfile.BadZipFile, zlib.error, EOFError, KeyError, etree.XMLSyntaxError, OSError, ValueError)
 
 
 class Parts:
-    """The sheet's rows as ``len(self)`` workbooks, in order. A part's workbook is made when it is asked for (``workbook(k)``), so that the parts are not all held at once."""
+    """The sheet's rows as workbooks of consecutive rows, in order: ``first`` now, the others from ``read_rest``
+    (in a thread), which inflates the rest of the sheet as it goes."""
 
-    def __init__(self, path: str, others: list, head: bytes, rows: bytes, tail: bytes, starts: list[int]):
-        self.path, self.others, self.head, self.rows, self.tail, self.starts = path, others, head, rows, tail, starts
-        self.ends = [*starts[1:], len(rows)]
+    def __init__(self, path: str, others: list, head: bytes, prefix: bytes, root: bytes, stream, size: int,
+                 xml: bytes, rows_from: int, first_end: int):
+        self.path, self.others, self.head = path, others, head
+        self.row_tag = b"<" + prefix + b"row"
+        self.end_tag = b"</" + prefix + b"sheetData>"
+        self.close = b"</" + prefix + b"sheetData></" + root + b">"  # how each part's XML ends, after its rows
+        self.stream, self.size, self.xml, self.rows_from, self.first_end = stream, size, xml, rows_from, first_end
+        self.first = self._workbook(xml[rows_from:first_end])
+        self.tail = None  # what follows the rows, once the whole sheet is inflated
+        self.inflated = threading.Event()
 
-    def __len__(self) -> int:
-        return len(self.starts)
+    def first_share(self) -> float:
+        """The first part's share of the sheet's rows, as its share of their XML (an estimate: the sheet's size
+        is known before it is inflated, not where its rows end)."""
+        return (self.first_end - self.rows_from) / max(1, self.size - self.rows_from)
 
-    def share(self, k: int) -> float:
-        """Part k's share of the sheet's rows, as its share of their XML."""
-        return (self.ends[k] - self.starts[k]) / len(self.rows)
+    def read_rest(self, stop: threading.Event):
+        """The later parts' workbooks, in order, after inflating the rest of the sheet; stops early once ``stop``
+        is set. Raises what a broken file raises (``UNREADABLE``)."""
+        pieces, self.xml = [self.xml], None
+        try:
+            while chunk := self.stream.read(INFLATE_STEP):
+                if stop.is_set():
+                    return
+                pieces.append(chunk)
+            xml = b"".join(pieces)
+            del pieces
+            end = xml.rfind(self.end_tag)
+            if end < self.first_end:
+                raise ValueError("the sheet's rows do not end")
+            self.tail = xml[end:]
+        finally:
+            self.stream.close()
+            self.inflated.set()
+        total, share, start = sum(SHARES), SHARES[0], self.first_end
+        for piece in SHARES[1:-1]:
+            share += piece
+            cut = _next_numbered_row(xml, self.row_tag, self.rows_from + (end - self.rows_from) * share // total, end)
+            if cut is None or cut <= start:
+                continue
+            yield self._workbook(xml[start:cut])
+            start = cut
+        if start < end:
+            yield self._workbook(xml[start:end])
 
-    def workbook(self, k: int) -> bytes:
+    def merged_workbook(self) -> bytes | None:
+        """The sheet without rows, with what follows them (its merged ranges), once ``read_rest`` has inflated
+        it all; None if it could not."""
+        self.inflated.wait()
+        return None if self.tail is None else self._workbook(b"", self.tail)
+
+    def _workbook(self, rows: bytes, close: bytes | None = None) -> bytes:
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as part:
             for info, content in self.others:
                 part.writestr(info, content)
-            part.writestr(self.path, b"".join((self.head, self.rows[self.starts[k]:self.ends[k]], self.tail)))
+            part.writestr(self.path, b"".join((self.head, rows, close or self.close)))
         return out.getvalue()
 
 
 def split_sheet(data: bytes, sheet_name: str) -> Parts | None:
-    """``data`` (an .xlsx file) as workbooks that each hold some of the rows of the sheet ``sheet_name``."""
+    """``data`` (an .xlsx file) as workbooks that each hold some of the rows of the sheet ``sheet_name``; the
+    first is made now, inflating only as much of the sheet as it needs."""
     if not data.startswith(b"PK"):
         return None
+    stream = None
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         path = _sheet_path(archive, sheet_name)
-        if path is None or not SPLIT_FROM <= archive.getinfo(path).file_size <= SPLIT_UP_TO:
+        if path is None or not SPLIT_FROM <= (size := archive.getinfo(path).file_size) <= SPLIT_UP_TO:
             return None
-        xml = archive.read(path)
-        cuts = _cuts(xml)
-        if cuts is None:
+        stream = archive.open(path)
+        pieces, have, opening = [], 0, None
+        while opening is None and have < HEAD_UP_TO and (chunk := stream.read(INFLATE_STEP)):
+            pieces.append(chunk)
+            have += len(chunk)
+            opening = SHEET_DATA.search(b"".join(pieces))
+        xml = b"".join(pieces)
+        root = ROOT.search(xml, 0, opening.start()) if opening is not None else None
+        if root is None:
             return None
+        rows_from = opening.end()
+        target = rows_from + (size - rows_from) * SHARES[0] // sum(SHARES)
+        while have < target + INFLATE_STEP and (chunk := stream.read(INFLATE_STEP)):
+            pieces.append(chunk)
+            have += len(chunk)
+        xml = b"".join(pieces)
+        first_end = _next_numbered_row(xml, b"<" + opening.group(1) + b"row", target, len(xml))
+        if first_end is None or first_end <= rows_from:
+            return None  # no numbered row where the second part would start (or the rows end before it)
         others = [(info.filename, archive.read(info)) for info in archive.infolist()
                   if info.filename != path and not _is_other_part(info.filename)]
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, etree.XMLSyntaxError, OSError, ValueError):
+        # without its <dimension> (the whole sheet's extent): a part holds only some rows
+        head = DIMENSION.sub(b"", xml[:rows_from], count=1)
+        parts = Parts(path, others, head, opening.group(1), root.group(1), stream, size, xml, rows_from, first_end)
+        stream = None  # the parts' now: ``read_rest`` inflates the rest and closes it
+        return parts
+    except UNREADABLE:
         return None  # calamine reads it (or says it cannot) as it always does
-    return Parts(path, others, *cuts)
+    finally:
+        if stream is not None:
+            stream.close()
 
 
 def _sheet_path(archive: zipfile.ZipFile, sheet_name: str) -> str | None:
@@ -99,39 +175,14 @@ def _is_other_part(name: str) -> bool:
     return name.startswith("xl/media/") or (name.startswith("xl/worksheets/") and "/_rels/" not in name)
 
 
-def _cuts(xml: bytes):
-    """(the sheet's XML before its rows, the rows, the XML after them, where each part's rows start) or None."""
-    opening = SHEET_DATA.search(xml)
-    if opening is None:
-        return None
-    prefix = opening.group(1)
-    end = xml.rfind(b"</" + prefix + b"sheetData>")
-    if end < opening.end():
-        return None
-    # without its <dimension> (the whole sheet's extent): a part holds only some rows
-    head, rows, tail = DIMENSION.sub(b"", xml[:opening.end()], count=1), xml[opening.end():end], xml[end:]
-    row_tag = b"<" + prefix + b"row"
-    starts, total, share = [0], sum(SHARES), 0
-    for piece in SHARES[:-1]:
-        share += piece
-        start = _next_row(rows, row_tag, len(rows) * share // total)
-        if start is None or start <= starts[-1]:
-            break
-        starts.append(start)
-    if len(starts) == 1:
-        return None
-    for start in starts[1:]:  # each later part's first row must say which row it is
-        tag_end = rows.find(b">", start)
-        if tag_end < 0 or ROW_NUMBER.search(rows, start, tag_end) is None:
+def _next_numbered_row(xml: bytes, row_tag: bytes, offset: int, end: int) -> int | None:
+    """Where the first row element at or after ``offset`` (and before ``end``) that says its number starts."""
+    while (found := xml.find(row_tag, offset, end)) >= 0:
+        follows = xml[found + len(row_tag):found + len(row_tag) + 1]
+        tag_end = xml.find(b">", found, end)
+        if tag_end < 0:
             return None
-    return head, rows, tail, starts
-
-
-def _next_row(rows: bytes, row_tag: bytes, offset: int) -> int | None:
-    """Where the first row element at or after ``offset`` starts."""
-    while (found := rows.find(row_tag, offset)) >= 0:
-        follows = rows[found + len(row_tag):found + len(row_tag) + 1]
-        if follows in (b" ", b">", b"\t", b"\n", b"\r", b"/"):
+        if follows in (b" ", b"\t", b"\n", b"\r") and ROW_NUMBER.search(xml, found, tag_end):
             return found
         offset = found + 1
     return None

@@ -6,6 +6,8 @@ import datetime
 import html
 import io
 import re
+import struct
+import threading
 import zipfile
 
 import pytest
@@ -26,6 +28,27 @@ pytestmark = pytest.mark.usefixtures("english")
 def split(monkeypatch):
     """Every sheet is cut into parts, however small."""
     monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 0)
+
+
+def part_workbooks(data: bytes) -> list[bytes]:
+    parts = sheet_parts.split_sheet(data, "Sheet")
+    return [parts.first, *parts.read_rest(threading.Event())]
+
+
+def first_row_numbers(workbooks: list[bytes]) -> list[int]:
+    return [int(re.search(rb'<row r="(\d+)"', zipfile.ZipFile(io.BytesIO(w)).read("xl/worksheets/sheet1.xml"))[1])
+            for w in workbooks]
+
+
+def rewritten(data: bytes, change) -> bytes:
+    """The workbook with its sheet's XML changed by ``change``."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in archive.infolist():
+            content = archive.read(info)
+            target.writestr(info.filename, change(content) if info.filename == "xl/worksheets/sheet1.xml" else content)
+    return out.getvalue()
 
 
 def rows_of(fileobj):
@@ -95,10 +118,10 @@ def test_a_sheet_read_in_parts_has_the_rows_of_the_whole_sheet(split, monkeypatc
     data = odd_roster().getvalue()
     if shared_strings:
         data = with_shared_strings(io.BytesIO(data)).getvalue()
-    parts = sheet_parts.split_sheet(data, "Sheet")
-    assert len(parts) == len(sheet_parts.SHARES)
-    first_rows = [int(re.search(rb'r="(\d+)"', parts.rows[start:start + 40])[1]) for start in parts.starts[1:]]
-    assert any(20 < first <= 38 for first in first_rows)  # the merged range goes on into the next part
+    workbooks = part_workbooks(data)
+    assert len(workbooks) == len(sheet_parts.SHARES)
+    assert any(20 < first <= 38 for first in first_row_numbers(workbooks[1:]))  # the merged range goes on into the next part
+    assert not any(b"mergeCell" in zipfile.ZipFile(io.BytesIO(w)).read("xl/worksheets/sheet1.xml") for w in workbooks)
     columns, in_parts, done = rows_of(io.BytesIO(data))
     monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 1 << 40)
     assert sheet_parts.split_sheet(data, "Sheet") is None
@@ -166,4 +189,49 @@ def test_a_part_that_cannot_be_read_fails_the_import_and_writes_nothing(split, s
     out.seek(0)
     with pytest.raises(RosterFileError, match="could not be read"):
         import_roster(out, school, acting_user=None)
+    assert Person.objects.count() == Membership.objects.count() == 0
+
+
+def test_the_first_part_is_made_before_the_rest_of_the_sheet_is_inflated(split, monkeypatch):
+    monkeypatch.setattr(sheet_parts, "INFLATE_STEP", 4096)
+    data = odd_roster().getvalue()
+    size = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml").file_size
+    parts = sheet_parts.split_sheet(data, "Sheet")
+    assert not parts.inflated.is_set() and parts.tail is None
+    assert len(parts.xml) < size // 2  # only as far as the first part's rows, and a step beyond
+    later = list(parts.read_rest(threading.Event()))
+    assert parts.inflated.is_set() and parts.tail.startswith(b"</sheetData>") and b"H20:H38" in parts.tail
+    assert len(later) == len(sheet_parts.SHARES) - 1
+    stopped = sheet_parts.split_sheet(data, "Sheet")
+    stop = threading.Event()
+    stop.set()
+    assert list(stopped.read_rest(stop)) == [] and stopped.merged_workbook() is None  # closed, nothing waits
+
+
+def test_a_part_starts_only_at_a_row_that_says_its_number(split, monkeypatch):
+    """Rows may leave out r="…" (calamine then counts on from the row before): a part never starts at one."""
+    data = odd_roster().getvalue()
+    numbered = {4, 30, 50}
+
+    def unnumber(xml: bytes) -> bytes:
+        return re.sub(rb'<row r="(\d+)"', lambda m: m[0] if int(m[1]) in numbered else b"<row", xml)
+
+    odd = rewritten(data, unnumber)
+    assert first_row_numbers(part_workbooks(odd)[1:]) == [30, 50]  # not where the shares fall, but there
+    columns, in_parts, _done = rows_of(io.BytesIO(odd))
+    monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 1 << 40)
+    assert (columns, in_parts) == rows_of(io.BytesIO(odd))[:2]
+
+
+def test_a_sheet_broken_after_its_first_part_fails_the_import_and_writes_nothing(split, school, monkeypatch):
+    monkeypatch.setattr(sheet_parts, "INFLATE_STEP", 4096)
+    data = xlsx(good_rows(30)).getvalue()
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
+    name_length, extra_length = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    # one byte of the compressed rows near the end changed: zlib or the CRC check fails there
+    at = info.header_offset + 30 + name_length + extra_length + info.compress_size - 40
+    broken = data[:at] + bytes([data[at] ^ 0x55]) + data[at + 1:]
+    assert sheet_parts.split_sheet(broken, "Sheet") is not None  # the first part is fine
+    with pytest.raises(RosterFileError, match="could not be read"):
+        import_roster(io.BytesIO(broken), school, acting_user=None)
     assert Person.objects.count() == Membership.objects.count() == 0
