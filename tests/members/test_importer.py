@@ -2,6 +2,7 @@
 valid, idempotent re-import. Files are built in memory with openpyxl; messages are matched on their msgids."""
 
 import datetime
+import gc
 import io
 
 import pytest
@@ -407,6 +408,23 @@ def test_progress_is_reported(school, monkeypatch):
     import_roster(xlsx(good_rows(5)), school, acting_user=None, progress=lambda done, total: calls.append(
         (done, total)))
     assert calls[:2] == [(2, 7), (4, 7)] and calls[-1] == (7, 7)
+
+
+def test_the_cycle_collector_rests_during_an_import_and_runs_again_after(school):
+    """It would only walk the rows' dicts again and again; an import that fails turns it back on too, and one
+    started with it off (by whoever called) leaves it off."""
+    seen = []
+    import_roster(xlsx(good_rows(3)), school, acting_user=None, progress=lambda *_: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(RosterFileError):
+        import_roster(io.BytesIO(b"not a workbook"), school, acting_user=None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        import_roster(xlsx(good_rows(3)), school, acting_user=None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_repeated_cell_gets_the_same_outcome_on_every_row(school):
