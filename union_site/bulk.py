@@ -174,6 +174,7 @@ class Stream(Statements):
         self.ids: dict[type, deque] = {}  # model → ids taken from its sequence, not yet used
         self.id_queries: deque[tuple[list, _Sent]] = deque()  # (models, the query taking their ids) in order
         self.types: dict[str, dict[str, int]] = {}
+        self.sequences: dict[type, str] = {}
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
@@ -245,13 +246,22 @@ class Stream(Statements):
         wanted = [(model, count) for model, count in wanted if count]
         if not wanted:
             return
+        # the sequence by name, a constant: a cast of text to regclass per row doubled the server's time (0.1 s
+        # for the 150,000 ids of a 50,000-row roster)
         taken = " UNION ALL ".join(
-            f"(SELECT {n} AS t, nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) AS id "  # noqa: S608
-            "FROM generate_series(1, %s))" for n in range(len(wanted)))
+            f"(SELECT {n} AS t, nextval(%s::regclass) AS id FROM generate_series(1, %s))"  # noqa: S608
+            for n in range(len(wanted)))
         runs = ("SELECT t, min(id), max(id), CASE WHEN max(id) - min(id) + 1 <> count(*) THEN array_agg(id) END "  # noqa: S608
                 f"FROM ({taken}) AS taken GROUP BY t")
-        params = [p for model, count in wanted for p in (model._meta.db_table, model._meta.pk.column, count)]
+        params = [p for model, count in wanted for p in (self._sequence(model), count)]
         self.id_queries.append(([model for model, _count in wanted], self._query(runs, params)))
+
+    def _sequence(self, model) -> str:
+        """The name of the sequence of ``model``'s primary key (asked once per table)."""
+        if model not in self.sequences:
+            sent = self._query("SELECT pg_get_serial_sequence(%s, %s)", [model._meta.db_table, model._meta.pk.column])
+            self.sequences[model] = self.rows([sent])[0][0]
+        return self.sequences[model]
 
     def _take_ids(self, model, count: int) -> list[int]:
         pool = self.ids.setdefault(model, deque())
