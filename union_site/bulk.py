@@ -15,6 +15,7 @@ from psycopg.adapt import Transformer
 from psycopg.copy import FileWriter
 
 STATUS = pq.ExecStatus
+BINARY = pq.Format.BINARY
 
 
 def reserve_ids(cursor, model, count: int) -> list[int]:
@@ -175,6 +176,7 @@ class Stream(Statements):
         self.id_queries: deque[tuple[list, _Sent]] = deque()  # (models, the query taking their ids) in order
         self.types: dict[str, dict[str, int]] = {}
         self.sequences: dict[type, str] = {}
+        self._bytes_oid = self.raw.adapters.types["bytea"].oid
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
@@ -220,14 +222,24 @@ class Stream(Statements):
         rest = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in fields]
         per_row = [f for f in rest if f.has_default() and callable(f.default) and f.get_internal_type() != "JSONField"]
         constant = [f for f in rest if f not in per_row]
-        constant_values = tuple(f.get_default() if f.get_internal_type() == "JSONField"  # the jsonb dumper encodes it
-                                else f.get_db_prep_save(f.get_default(), connection=connection) for f in constant)
         columns = [f.column for f in [meta.pk, *map(meta.get_field, fields), *constant, *per_row]]
         ids = self._take_ids(model, count)
         types = self._types(meta.db_table)
+        column_types = [types[c] for c in columns]
+        # a value that is the same on every row is encoded once, and its bytes sent as they are (binary COPY data
+        # carries no types: the server reads each field as its column's type); a JSON {} per row cost 1.5 µs
+        constant_values = []
+        for n, f in enumerate(constant, start=1 + len(fields)):
+            value = f.get_default() if f.get_internal_type() == "JSONField" else f.get_db_prep_save(
+                f.get_default(), connection=connection)
+            if value is not None:
+                value = bytes(self.raw.adapters.get_dumper_by_oid(column_types[n], BINARY)(type(value), self.raw)
+                              .dump(value))
+                column_types[n] = self._bytes_oid
+            constant_values.append(value)
         buffer = io.BytesIO()
         with self.raw.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy:
-            copy.set_types([types[c] for c in columns])
+            copy.set_types(column_types)
             write, pump = copy.write_row, self.pump
             for n, (pk, row) in enumerate(zip(ids, rows, strict=True)):
                 write((pk, *row, *constant_values, *[f.default() for f in per_row]))
