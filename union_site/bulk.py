@@ -11,7 +11,7 @@ from collections import deque
 from django.db import connections, router
 from django.utils import timezone
 from psycopg import ClientCursor, Copy, errors, pq
-from psycopg.adapt import Transformer
+from psycopg.adapt import PyFormat, Transformer
 from psycopg.copy import FileWriter
 
 STATUS = pq.ExecStatus
@@ -238,13 +238,17 @@ class Stream(Statements):
                 column_types[n] = self._bytes_oid
             constant_values.append(value)
         buffer = io.BytesIO()
-        with self.raw.cursor() as cursor, Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy:
-            copy.set_types(column_types)
-            write, pump = copy.write_row, self.pump
-            for n, (pk, row) in enumerate(zip(ids, rows, strict=True)):
-                write((pk, *row, *constant_values, *[f.default() for f in per_row]))
-                if n % 100 == 99:
-                    pump()  # the server goes on with what is queued
+        with self.raw.cursor() as cursor:
+            # bytes sent as they are by psycopg's own (C) dumper for bytes, not the DB-API Binary one that the
+            # bytea type otherwise finds
+            cursor.adapters.register_dumper(bytes, cursor.adapters.get_dumper(bytes, PyFormat.BINARY))
+            with Copy(cursor, binary=True, writer=FileWriter(buffer)) as copy:
+                copy.set_types(column_types)
+                write, pump = copy.write_row, self.pump
+                for n, (pk, row) in enumerate(zip(ids, rows, strict=True)):
+                    write((pk, *row, *constant_values, *[f.default() for f in per_row]))
+                    if n % 100 == 99:
+                        pump()  # the server goes on with what is queued
         quote = connection.ops.quote_name
         self._add(f"COPY {quote(meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN (FORMAT BINARY)".encode(),
                   buffer.getvalue())
