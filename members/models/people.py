@@ -75,7 +75,10 @@ class Person(models.Model):
         related_name="person",
         verbose_name=_("account"),
     )
-    name = models.CharField(_("name"), max_length=50)
+    # compared byte by byte ("BINARY": SQLite's own, created on PostgreSQL by migration 0009): names sort by code
+    # point, as under the C.UTF-8 and en_US locales, and one index serves both the order and a name-prefix search
+    # (LIKE '张%'), where a linguistic collation needed a second one and costlier comparisons
+    name = models.CharField(_("name"), max_length=50, db_collation="BINARY")
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
     id_number_index = models.CharField(_("ID number index"), max_length=64, blank=True, editable=False)
@@ -119,8 +122,7 @@ class Person(models.Model):
         ]
         indexes = [
             models.Index(fields=["unit", "name"], name="members_person_unit_name"),
-            models.Index(fields=["name"], name="members_person_name_like", opclasses=["varchar_pattern_ops"]),
-            models.Index(fields=["name", "id"], name="members_person_name_order"),
+            models.Index(fields=["name", "id"], name="members_person_name_order"),  # and LIKE 'x%' (BINARY)
             models.Index(fields=["department"], name="members_person_dept_like", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["phone"], name="members_person_phone", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["staff_no"], name="members_person_staff_no", opclasses=["varchar_pattern_ops"]),
