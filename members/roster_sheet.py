@@ -81,6 +81,7 @@ class Sheet:
         self.rows = rows
         self.more = more
         self.expected_rows = max(expected_rows, len(rows))  # for a progress bar: the count until all are read
+        self.waiting = None  # called now and then while the next part is awaited (an import moves its queries on)
 
     def lots(self, size: int):
         """The rows, ``size`` at a time, each lot as soon as its rows are read."""
@@ -101,7 +102,7 @@ class Sheet:
     def _read_more(self) -> bool:
         if self.more is None:
             return False
-        rows = self.more.next_rows()
+        rows = self.more.next_rows(self.waiting)
         if rows is None:
             self.more = None
             return False
@@ -181,11 +182,17 @@ class _PartReader:
         except Exception as exc:  # calamine raises several types for a broken file
             raise RosterFileError(_unreadable()) from exc
 
-    def next_rows(self) -> list | None:
-        """The next part's data rows (waiting for them), or None after the last part."""
+    def next_rows(self, waiting=None) -> list | None:
+        """The next part's data rows (waiting for them, calling ``waiting`` every millisecond meanwhile), or
+        None after the last part."""
         if self.done:
             return None
-        result = self.results.get()
+        while True:
+            try:
+                result = self.results.get(timeout=None if waiting is None else 0.001)
+                break
+            except queue.Empty:
+                waiting()
         if result is None or isinstance(result, Exception):
             self.done = True
         if result is None:

@@ -8,12 +8,13 @@ import io
 import re
 import struct
 import threading
+import time
 import zipfile
 
 import pytest
 from openpyxl import Workbook
 
-from members import importer, sheet_parts
+from members import importer, roster_sheet, sheet_parts
 from members.importer import RosterFileError, import_roster
 from members.models import Membership, MembershipEvent, Person
 from members.roster_sheet import read_sheet
@@ -26,8 +27,10 @@ pytestmark = pytest.mark.usefixtures("english")
 
 @pytest.fixture
 def split(monkeypatch):
-    """Every sheet is cut into parts, however small."""
+    """Every sheet is cut into parts, however small (and a first part of a few rows is enough to find the header
+    in, rather than the sheet being read whole)."""
     monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 0)
+    monkeypatch.setattr(roster_sheet, "HEADER_SEARCH_ROWS", 5)
 
 
 def part_workbooks(data: bytes) -> list[bytes]:
@@ -54,7 +57,8 @@ def rewritten(data: bytes, change) -> bytes:
 def rows_of(fileobj):
     sheet = read_sheet(fileobj)
     try:
-        return sheet.columns, sheet.all_rows(), sheet.more is None
+        in_parts = sheet.more is not None
+        return sheet.columns, sheet.all_rows(), in_parts
     finally:
         sheet.close()
 
@@ -122,10 +126,11 @@ def test_a_sheet_read_in_parts_has_the_rows_of_the_whole_sheet(split, monkeypatc
     assert len(workbooks) == len(sheet_parts.SHARES)
     assert any(20 < first <= 38 for first in first_row_numbers(workbooks[1:]))  # the merged range goes on into the next part
     assert not any(b"mergeCell" in zipfile.ZipFile(io.BytesIO(w)).read("xl/worksheets/sheet1.xml") for w in workbooks)
-    columns, in_parts, done = rows_of(io.BytesIO(data))
+    columns, in_parts, was_split = rows_of(io.BytesIO(data))
+    assert was_split
     monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 1 << 40)
     assert sheet_parts.split_sheet(data, "Sheet") is None
-    assert (columns, in_parts, done) == (*rows_of(io.BytesIO(data))[:2], True)
+    assert (columns, in_parts, False) == rows_of(io.BytesIO(data))
     numbers = [number for number, _cells in in_parts]
     assert len(numbers) == 60 and numbers[:3] == [4, 5, 6] and 15 not in numbers  # Excel's row numbers, 15 empty
     assert {cells[7] for number, cells in in_parts if 20 <= number <= 38} == {"语文组"}  # merged down across parts
@@ -218,9 +223,9 @@ def test_a_part_starts_only_at_a_row_that_says_its_number(split, monkeypatch):
 
     odd = rewritten(data, unnumber)
     assert first_row_numbers(part_workbooks(odd)[1:]) == [30, 50]  # not where the shares fall, but there
-    columns, in_parts, _done = rows_of(io.BytesIO(odd))
+    columns, in_parts, was_split = rows_of(io.BytesIO(odd))
     monkeypatch.setattr(sheet_parts, "SPLIT_FROM", 1 << 40)
-    assert (columns, in_parts) == rows_of(io.BytesIO(odd))[:2]
+    assert was_split and (columns, in_parts, False) == rows_of(io.BytesIO(odd))
 
 
 def test_a_sheet_broken_after_its_first_part_fails_the_import_and_writes_nothing(split, school, monkeypatch):
@@ -235,3 +240,25 @@ def test_a_sheet_broken_after_its_first_part_fails_the_import_and_writes_nothing
     with pytest.raises(RosterFileError, match="could not be read"):
         import_roster(io.BytesIO(broken), school, acting_user=None)
     assert Person.objects.count() == Membership.objects.count() == 0
+
+
+def test_while_a_later_part_is_awaited_the_import_moves_its_queries_on(split, monkeypatch):
+    """The import's statements go to the server one at a time, the next when Python looks: waiting for a part
+    (read by the thread) must not leave the server idle."""
+    read_rest = sheet_parts.Parts.read_rest
+
+    def slow(self, stop):
+        for workbook in read_rest(self, stop):
+            time.sleep(0.05)
+            yield workbook
+
+    monkeypatch.setattr(sheet_parts.Parts, "read_rest", slow)
+    sheet = read_sheet(odd_roster())
+    assert sheet.more is not None  # the rest is read by the thread
+    calls = []
+    sheet.waiting = lambda: calls.append(1)
+    try:
+        assert sum(len(lot) for lot in sheet.lots(100)) == 60
+    finally:
+        sheet.close()
+    assert len(calls) > 10
