@@ -398,8 +398,10 @@ def _import(sheet, union: OrgUnit, unit: OrgUnit, acting_user, dry_run: bool, pr
 
 @contextmanager
 def _constraints_checked_per_statement(cursor):
-    """Foreign keys checked at the end of each COPY (PostgreSQL), while Python checks the next rows, rather than
-    all at the commit, when nothing else is left to do; Django's constraints are deferred again afterwards."""
+    """Declared foreign keys checked at the end of each COPY (PostgreSQL), while Python checks the next rows, rather
+    than all at the commit, when nothing else is left to do; Django's constraints are deferred again afterwards.
+    (The roster's own keys — unit, person, union, membership, actor — are checked per statement by triggers in
+    any case: members migration 0010.)"""
     if connection.vendor != "postgresql":
         yield
         return

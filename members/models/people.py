@@ -63,6 +63,7 @@ class Person(models.Model):
         "members.OrgUnit",
         on_delete=models.PROTECT,
         db_index=False,  # the (unit, name) index serves it
+        db_constraint=False,  # a key checked per statement, not per row (migration 0010)
         related_name="people",
         verbose_name=_("union unit"),
         help_text=_("The union, branch or group the person belongs to."),
@@ -190,11 +191,18 @@ class Membership(models.Model):
 
     ENDED = {Status.TRANSFERRED, Status.WITHDRAWN, Status.DEEMED_WITHDRAWN, Status.EXPELLED, Status.REJECTED}
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person"))
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        db_constraint=False,  # a key checked per statement, not per row (migration 0010)
+        related_name="memberships",
+        verbose_name=_("person"),
+    )
     union = models.ForeignKey(
         "members.OrgUnit",
         on_delete=models.PROTECT,
         db_index=False,  # the (union, status) index serves it
+        db_constraint=False,  # a key checked per statement, not per row (migration 0010)
         related_name="memberships",
         verbose_name=_("union"),
     )
@@ -276,7 +284,11 @@ class MembershipEvent(AppendOnlyModel):
         CORRECTED = "corrected", _("Record corrected")
 
     membership = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="events", verbose_name=_("membership")
+        Membership,
+        on_delete=models.PROTECT,
+        db_constraint=False,  # a key checked per statement, not per row (migration 0010)
+        related_name="events",
+        verbose_name=_("membership"),
     )
     kind = models.CharField(_("event"), max_length=30, choices=Kind.choices)
     from_status = models.CharField(_("from status"), max_length=20, choices=Membership.Status.choices, blank=True)
@@ -284,6 +296,7 @@ class MembershipEvent(AppendOnlyModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        db_constraint=False,  # a key checked per statement, not per row (migration 0010)
         null=True,
         blank=True,
         related_name="+",
