@@ -167,6 +167,8 @@ class _PartReader:
         except Exception as exc:  # noqa: BLE001 — handed to next_rows, which says the file cannot be read
             self.results.put(exc)
             return
+        finally:
+            self.parts.inflated.set()  # whatever happened, merged_ranges does not wait for ever
         self.results.put(None)
 
     def merged_ranges(self) -> list:

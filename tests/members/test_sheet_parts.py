@@ -262,3 +262,17 @@ def test_while_a_later_part_is_awaited_the_import_moves_its_queries_on(split, mo
     finally:
         sheet.close()
     assert len(calls) > 10
+
+
+def test_a_reader_that_fails_before_inflating_the_rest_does_not_leave_the_import_waiting(split, monkeypatch):
+    def broken(self, stop):
+        raise OSError("disk gone")
+        yield  # a generator, as read_rest is
+
+    monkeypatch.setattr(sheet_parts.Parts, "read_rest", broken)
+    outcome = []
+    reading = threading.Thread(target=lambda: outcome.append(pytest.raises(RosterFileError, read_sheet, odd_roster())),
+                               daemon=True)
+    reading.start()
+    reading.join(10)
+    assert not reading.is_alive() and isinstance(outcome[0].value, RosterFileError)  # said, not waited for
