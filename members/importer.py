@@ -460,15 +460,15 @@ class _Run:
     def go(self, statements, *, write: bool) -> bool:
         """Take the remaining lots through; with ``write``, stop at the first problem (False)."""
         self.cards_on_record = Membership.objects.filter(union=self.union).exclude(card_no="").exists()
-        looked_up = deque((cleaned, self._look_up(statements, cleaned)) for cleaned in self.unplanned)
-        planned: deque[Plan] = deque()
         self.sheet.waiting = statements.pump  # while the next part is read, the server goes on with the queue
         try:
-            return self._go(statements, looked_up, planned, write=write)
+            return self._go(statements, write=write)
         finally:
             self.sheet.waiting = None
 
-    def _go(self, statements, looked_up: deque, planned: deque, *, write: bool) -> bool:
+    def _go(self, statements, *, write: bool) -> bool:
+        looked_up = deque((cleaned, self._look_up(statements, cleaned)) for cleaned in self.unplanned)
+        planned: deque[Plan] = deque()
         while True:
             lot = next(self.lots, None)
             if lot is not None:

@@ -197,10 +197,9 @@ class _PartReader:
                 waiting()
         if result is None or isinstance(result, Exception):
             self.done = True
-        if result is None:
+            if result is not None:
+                raise RosterFileError(_unreadable()) from result
             return None
-        if isinstance(result, Exception):
-            raise RosterFileError(_unreadable()) from result
         start, cells = result
         if start is None:  # no cells in this part
             return []
@@ -228,40 +227,36 @@ def read_sheet(fileobj) -> Sheet:
 
     more = None
     try:
-        if isinstance(fileobj, str) or hasattr(fileobj, "__fspath__"):
-            with open(fileobj, "rb") as f:
-                data = f.read()
-        else:
-            if hasattr(fileobj, "seek"):
-                fileobj.seek(0)
-            data = fileobj.read()
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
-        sheets = sheets or workbook.sheet_names
-        parts = split_sheet(data, sheets[0])
-        # the rest of a large sheet is inflated and read by a thread from now on, while its first part is read
-        more = None if parts is None else _PartReader(parts, sheets[0])
-        first = workbook if parts is None else CalamineWorkbook.from_filelike(io.BytesIO(parts.first))
-        sheet = first.get_sheet_by_name(sheets[0])
-        # skip_empty_area=False keeps leading empty rows and columns, so indexes are Excel's rows/columns
-        cells = sheet.to_python(skip_empty_area=False)
-        if more is not None and len(cells) <= HEADER_SEARCH_ROWS:  # very long rows: the header may be further
-            more.close()
-            more, sheet = None, workbook.get_sheet_by_name(sheets[0])
+        try:
+            if isinstance(fileobj, str) or hasattr(fileobj, "__fspath__"):
+                with open(fileobj, "rb") as f:
+                    data = f.read()
+            else:
+                if hasattr(fileobj, "seek"):
+                    fileobj.seek(0)
+                data = fileobj.read()
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheets = [m.name for m in workbook.sheets_metadata if m.visible == SheetVisibleEnum.Visible]
+            sheets = sheets or workbook.sheet_names
+            parts = split_sheet(data, sheets[0])
+            # the rest of a large sheet is inflated and read by a thread from now on, while its first part is read
+            more = None if parts is None else _PartReader(parts, sheets[0])
+            first = workbook if parts is None else CalamineWorkbook.from_filelike(io.BytesIO(parts.first))
+            sheet = first.get_sheet_by_name(sheets[0])
+            # skip_empty_area=False keeps leading empty rows and columns, so indexes are Excel's rows/columns
             cells = sheet.to_python(skip_empty_area=False)
-        merged = (sheet.merged_cell_ranges or ()) if more is None else more.merged_ranges()
-    except RosterFileError:
-        if more is not None:
-            more.close()
-        raise
-    except Exception as exc:  # calamine raises several types for a broken or non-spreadsheet file
-        if more is not None:
-            more.close()
-        raise RosterFileError(_unreadable()) from exc
-    try:
+            if more is not None and len(cells) <= HEADER_SEARCH_ROWS:  # very long rows: the header may be further
+                more.close()
+                more, sheet = None, workbook.get_sheet_by_name(sheets[0])
+                cells = sheet.to_python(skip_empty_area=False)
+            merged = (sheet.merged_cell_ranges or ()) if more is None else more.merged_ranges()
+        except RosterFileError:
+            raise
+        except Exception as exc:  # calamine raises several types for a broken or non-spreadsheet file
+            raise RosterFileError(_unreadable()) from exc
         return _sheet(workbook, sheets, cells, merged, more, parts)
     except Exception:
-        if more is not None:
+        if more is not None:  # the thread stops: its rows are not wanted
             more.close()
         raise
 

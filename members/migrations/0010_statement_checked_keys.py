@@ -54,7 +54,7 @@ BEGIN
     GET DIAGNOSTICS locked = ROW_COUNT;
     IF locked < cardinality(wanted) THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}',
-            MESSAGE = format('insert or update on table "{child}" violates foreign key "{name}"'),
+            MESSAGE = 'insert or update on table "{child}" violates foreign key "{name}"',
             DETAIL = format('Key ({column})=(%s) is not present in table "{parent}".',
                             (SELECT k FROM unnest(wanted) k WHERE NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.id = k)
                              LIMIT 1));
@@ -69,7 +69,7 @@ CREATE FUNCTION {name}_parent() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF (TG_OP = 'DELETE' OR NEW.id IS DISTINCT FROM OLD.id) AND EXISTS (SELECT 1 FROM {child} c WHERE c.{column} = OLD.id) THEN
         RAISE EXCEPTION USING ERRCODE = 'foreign_key_violation', CONSTRAINT = '{name}',
-            MESSAGE = format('update or delete on table "{parent}" violates foreign key "{name}" on table "{child}"'),
+            MESSAGE = 'update or delete on table "{parent}" violates foreign key "{name}" on table "{child}"',
             DETAIL = format('Key (id)=(%s) is still referenced from table "{child}".', OLD.id);
     END IF;
     IF TG_OP = 'DELETE' THEN
